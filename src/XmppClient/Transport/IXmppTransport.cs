@@ -23,7 +23,7 @@ public interface IXmppTransport : IAsyncDisposable
     Task StartTlsAsync(CancellationToken cancellationToken);
 
     /// <summary>Opens (or restarts) the stream: sends our header and reads the server's.</summary>
-    Task<StreamHeader> OpenStreamAsync(string to, string? from, CancellationToken cancellationToken);
+    Task<StreamHeader> OpenStreamAsync(string serverDomain, string? clientJid, CancellationToken cancellationToken);
 
     /// <summary>Queues one complete top-level element (serialized XML) to send.</summary>
     void Enqueue(string element);
