@@ -39,6 +39,9 @@ public sealed class XmppClientOptions
     /// <summary>Extra trust anchors (e.g. a private CA); the system store is used as well.</summary>
     public X509Certificate2Collection? TrustedRoots { get; set; }
 
+    /// <summary>TLS versions to allow; <see cref="System.Security.Authentication.SslProtocols.None"/> lets the system choose (TLS 1.2 and 1.3).</summary>
+    public System.Security.Authentication.SslProtocols SslProtocols { get; set; } = System.Security.Authentication.SslProtocols.None;
+
     /// <summary>Allow SCRAM-*-PLUS (channel binding). Apprise's <c>scramplus=no</c> turns it off.</summary>
     public bool AllowChannelBinding { get; set; } = true;
 

@@ -25,8 +25,8 @@ public interface IXmppTransport : IAsyncDisposable
     /// <summary>Opens (or restarts) the stream: sends our header and reads the server's.</summary>
     Task<StreamHeader> OpenStreamAsync(string serverDomain, string? clientJid, CancellationToken cancellationToken);
 
-    /// <summary>Queues one complete top-level element (serialized XML) to send.</summary>
-    void Enqueue(string element);
+    /// <summary>Queues one complete top-level element (serialized XML) to send; <paramref name="redactedForLog"/>, when given, is what the protocol log shows instead (SASL secrets).</summary>
+    void Enqueue(string element, string? redactedForLog = null);
 
     /// <summary>Sends what was queued.</summary>
     Task FlushAsync(CancellationToken cancellationToken);
