@@ -4,7 +4,7 @@ using Xmpp.Binding.Apprise;
 namespace Xmpp.Binding;
 
 /// <summary>One URL's delivery: a connection per attempt, rooms joined once, acknowledgements collected, retries for what is left.</summary>
-internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan, ILogger logger)
+internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan, XmppNotifierOptions options, ILogger logger)
 {
     // Per planned message: the outcome so far. Delivered entries are never sent again.
     private readonly TargetOutcome?[] _outcomes = new TargetOutcome?[plan.Messages.Count];
@@ -43,7 +43,9 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         var pending = Enumerable.Range(0, plan.Messages.Count).Where(i => _outcomes[i] is not { Status: TargetStatus.Delivered }).ToList();
         if (pending.Count == 0)
             return (NotifyFailureKind.None, null);
-        await using var client = new XmppClient(url.ToClientOptions());
+        var clientOptions = url.ToClientOptions();
+        options.ConfigureClient?.Invoke(clientOptions);
+        await using var client = new XmppClient(clientOptions);
         try
         {
             await client.LoginAsync(cancellationToken).ConfigureAwait(false);

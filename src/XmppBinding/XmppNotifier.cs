@@ -13,8 +13,13 @@ namespace Xmpp.Binding;
 public sealed partial class XmppNotifier : IXmppNotifier
 {
     private readonly ILogger _logger;
+    private readonly XmppNotifierOptions _options;
 
-    public XmppNotifier(ILogger? logger = null) => _logger = logger ?? NullLogger.Instance;
+    public XmppNotifier(ILogger? logger = null, XmppNotifierOptions? options = null)
+    {
+        _logger = logger ?? NullLogger.Instance;
+        _options = options ?? new XmppNotifierOptions();
+    }
 
     public async Task<NotifyResult> NotifyAsync(IReadOnlyList<string> urls, IReadOnlyList<Notification> notifications, CancellationToken cancellationToken)
     {
@@ -33,7 +38,7 @@ public sealed partial class XmppNotifier : IXmppNotifier
             return new UrlOutcome(redacted, Optional: false, [], NotifyFailureKind.InvalidUrl, error.Message);
         }
         var work = Plan(plan!, notifications);
-        var outcome = await new UrlDelivery(plan!, work, _logger).RunAsync(cancellationToken).ConfigureAwait(false);
+        var outcome = await new UrlDelivery(plan!, work, _options, _logger).RunAsync(cancellationToken).ConfigureAwait(false);
         if (outcome.Delivered)
             LogDelivered(_logger, outcome.Url, outcome.Targets.Count);
         else
@@ -77,6 +82,13 @@ public sealed partial class XmppNotifier : IXmppNotifier
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "XMPP delivery to {Url} incomplete (optional: {Optional}): {Description}")]
     private static partial void LogFailed(ILogger logger, string url, bool optional, string description);
+}
+
+/// <summary>Settings of the notifier that an Apprise URL cannot express.</summary>
+public sealed class XmppNotifierOptions
+{
+    /// <summary>Adjusts each connection's options after they were built from the URL: a private CA, a protocol logger.</summary>
+    public Action<XmppClientOptions>? ConfigureClient { get; set; }
 }
 
 internal sealed record PlannedMessage(XmppTarget Target, ComposedMessage Content, MessageType Type);
