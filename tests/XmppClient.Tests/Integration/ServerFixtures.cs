@@ -88,9 +88,7 @@ public sealed class ProsodyFixture : ServerFixtureBase
 
     public override X509Certificate2 Ca => Server.CaCertificate;
 
-    protected virtual ProsodyOptions ServerOptions => new();
-
-    protected override async Task StartServerAsync() => _server = await ProsodyServer.StartAsync(ServerOptions);
+    protected override async Task StartServerAsync() => _server = await ProsodyServer.StartAsync();
 
     protected override Task RegisterAsync(string user, string password) => Server.RegisterAsync(user, password);
 
