@@ -96,7 +96,8 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
 
     private async Task DeliverAsync(List<Notification> notifications, CancellationToken cancellationToken)
     {
-        var resolved = await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false);
+        // Distinct, because the notifier reports one outcome per distinct URL and the rotation retry matches them by position.
+        var resolved = Distinct(await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false));
         var urls = resolved.Select(u => u.Url).ToList();
         var result = await _notifier.NotifyAsync(urls, notifications, cancellationToken).ConfigureAwait(false);
 
@@ -119,7 +120,7 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
     /// secret: read the secret again and retry, once, only the URLs that failed that way and have changed.
     /// </summary>
     private async Task<NotifyResult> RetryAfterRotationAsync(
-        IReadOnlyList<ResolvedXmppUrl> resolved, NotifyResult result, List<Notification> notifications, CancellationToken cancellationToken)
+        List<ResolvedXmppUrl> resolved, NotifyResult result, List<Notification> notifications, CancellationToken cancellationToken)
     {
         // The notifier reports one outcome per URL, in order; without that correspondence we cannot tell which URL failed.
         if (result.Urls.Count != resolved.Count)
@@ -140,7 +141,7 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
             _resolver.Invalidate(secretUri);
         }
 
-        var reread = await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false);
+        var reread = Distinct(await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false));
         var previous = resolved.Select(u => u.Url).ToHashSet(StringComparer.Ordinal);
         List<int> retryIndexes;
         List<string> retryUrls;
@@ -168,6 +169,9 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
         var merged = result.Urls.Where((_, i) => !replaced.Contains(i)).Concat(retry.Urls).ToList();
         return new NotifyResult(merged);
     }
+
+    private static List<ResolvedXmppUrl> Distinct(IReadOnlyList<ResolvedXmppUrl> urls) =>
+        urls.DistinctBy(u => u.Url, StringComparer.Ordinal).ToList();
 
     [LoggerMessage(1, LogLevel.Information, "Delivered {MessageCount} XMPP message(s) to {UrlCount} URL(s) of setting '{SettingName}'.")]
     private static partial void LogDelivered(ILogger logger, int messageCount, int urlCount, string settingName);

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using Xmpp.Binding.Bindings;
@@ -6,93 +7,74 @@ using Xmpp.Binding.Bindings;
 namespace Xmpp.Binding.Config;
 
 /// <summary>
-/// Reads the raw shapes the Functions host hands over (<c>byte[]</c>, <c>string</c>, <c>JObject</c>) into messages.
-/// A JSON object is one message, a JSON array is several (objects, or strings used as bodies); property names match in
-/// any case, because the isolated worker writes PascalCase. Any other text, including text that merely looks like JSON
-/// but does not parse, is the body of one message: a notification is better delivered verbatim than lost.
+/// Reads the raw shapes the Functions host hands over (<c>byte[]</c>, <c>string</c>, <c>JObject</c>, <c>JArray</c>) into
+/// messages with <see cref="XmppMessageJson"/>: a JSON object is one message, a JSON array several, names in any case.
+/// Text that is not JSON at all, including text that merely starts like JSON, is the body of one message: a notification
+/// is better delivered verbatim than lost. Well-formed JSON that breaks the message contract fails with
+/// <see cref="Requests.NotificationFormatException"/>, because sending a JSON document as chat text would hide the mistake.
 /// </summary>
 internal static class XmppMessageReader
 {
     public static XmppMessageBatch FromBytes(byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        var span = bytes.AsSpan();
+        ReadOnlySpan<byte> span = bytes;
         if (span.StartsWith(Encoding.UTF8.Preamble))
         {
             span = span[Encoding.UTF8.Preamble.Length..];
         }
 
-        return FromString(Encoding.UTF8.GetString(span));
+        return LooksLikeJson(span) && IsWellFormedJson(span)
+            ? new XmppMessageBatch(XmppMessageJson.Parse(span))
+            : PlainText(Encoding.UTF8.GetString(span));
     }
 
     public static XmppMessageBatch FromString(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var trimmed = text.AsSpan().Trim();
-        if (trimmed.Length > 0 && (trimmed[0] == '{' || trimmed[0] == '['))
+        if (text.Length > 0 && text[0] == '\uFEFF')
         {
-            JToken? token = null;
-            try
-            {
-                token = JToken.Parse(text);
-            }
-            catch (JsonReaderException)
-            {
-                // Not JSON after all: plain text, below.
-            }
-
-            switch (token)
-            {
-                case JObject obj:
-                    return FromJObject(obj);
-                case JArray array:
-                    return FromJArray(array);
-            }
+            text = text[1..];
         }
 
-        return new XmppMessageBatch([new XmppMessage { Body = text }]);
+        byte[] utf8 = Encoding.UTF8.GetBytes(text);
+        return LooksLikeJson(utf8) && IsWellFormedJson(utf8) ? new XmppMessageBatch(XmppMessageJson.Parse(utf8)) : PlainText(text);
     }
 
-    public static XmppMessageBatch FromJObject(JObject obj) => new([ToMessage(obj)]);
+    public static XmppMessageBatch FromJObject(JObject obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        return new XmppMessageBatch(XmppMessageJson.Parse(obj.ToString(Formatting.None)));
+    }
 
     public static XmppMessageBatch FromJArray(JArray array)
     {
         ArgumentNullException.ThrowIfNull(array);
-        var messages = new List<XmppMessage>(array.Count);
-        foreach (var item in array)
+        return new XmppMessageBatch(XmppMessageJson.Parse(array.ToString(Formatting.None)));
+    }
+
+    private static XmppMessageBatch PlainText(string text) => new([new XmppMessage { Body = text }]);
+
+    private static bool LooksLikeJson(ReadOnlySpan<byte> utf8)
+    {
+        var trimmed = utf8.TrimStart(" \t\r\n"u8);
+        return trimmed.Length > 0 && (trimmed[0] == (byte)'{' || trimmed[0] == (byte)'[');
+    }
+
+    private static bool IsWellFormedJson(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = XmppMessageJson.MaxJsonDepth * 4 });
+        try
         {
-            messages.Add(item switch
+            while (reader.Read())
             {
-                JObject obj => ToMessage(obj),
-                JValue { Type: JTokenType.String } s => new XmppMessage { Body = (string?)s },
-                _ => throw new InvalidOperationException(
-                    $"Item {messages.Count + 1} of the JSON array is {item.Type}; an XMPP message is a JSON object or a string (the body)."),
-            });
+            }
+
+            return true;
         }
-
-        return new XmppMessageBatch(messages);
-    }
-
-    public static XmppMessage ToMessage(JObject obj)
-    {
-        ArgumentNullException.ThrowIfNull(obj);
-        return new XmppMessage
+        catch (System.Text.Json.JsonException)
         {
-            To = Read(obj, nameof(XmppMessage.To)),
-            Title = Read(obj, nameof(XmppMessage.Title)),
-            Body = Read(obj, nameof(XmppMessage.Body)),
-            Format = Read(obj, nameof(XmppMessage.Format)),
-            Type = Read(obj, nameof(XmppMessage.Type)),
-        };
+            return false;
+        }
     }
-
-    private static string? Read(JObject obj, string name) => obj.GetValue(name, StringComparison.OrdinalIgnoreCase) switch
-    {
-        null or { Type: JTokenType.Null or JTokenType.Undefined } => null,
-        JValue { Type: JTokenType.String } s => (string?)s,
-        // "to": ["alice", "bob"] is natural in JSON; the string grammar separates with commas.
-        JArray a when name == nameof(XmppMessage.To) => string.Join(",", a.Select(t => t.ToString())),
-        JValue v => Convert.ToString(v.Value, System.Globalization.CultureInfo.InvariantCulture),
-        var other => other.ToString(Formatting.None),
-    };
 }
