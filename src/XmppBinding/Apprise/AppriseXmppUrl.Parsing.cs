@@ -229,16 +229,16 @@ public sealed partial class AppriseXmppUrl
 
             if (user.Length == 0)
                 throw Fail(AppriseUrlPart.User, "the user name is missing (expected xmpp://user:password@host)");
+            var (host, port) = ReadHostPort(hostPort);
+            if (_parameters.TryGetValue("port", out var portParameter) && portParameter.Length > 0)
+                port = ReadPort(portParameter, "port");
+            user = StripOwnDomain(user, host);
             if (HasControlCharacters(user))
                 throw Fail(AppriseUrlPart.User, "the user name contains control characters");
             if (string.IsNullOrEmpty(password))
                 throw Fail(AppriseUrlPart.Password, "the password is missing (expected xmpp://user:password@host)");
             if (HasControlCharacters(password))
                 throw Fail(AppriseUrlPart.Password, "the password contains control characters");
-
-            var (host, port) = ReadHostPort(hostPort);
-            if (_parameters.TryGetValue("port", out var portParameter) && portParameter.Length > 0)
-                port = ReadPort(portParameter, "port");
 
             try
             {
@@ -276,6 +276,24 @@ public sealed partial class AppriseXmppUrl
 
             ReadTargets(path, d);
             return d;
+        }
+
+        // Apprise's own url() writes the user as the full JID (user%40host); accept that when the domain is the
+        // URL host, so URLs Apprise printed parse here. Another domain would change the login JID: refuse it.
+        private static string StripOwnDomain(string user, string host)
+        {
+            var at = user.LastIndexOf('@');
+            if (at < 0)
+                return user;
+            var local = user[..at];
+            var sameDomain = local.Length > 0
+                && Jid.TryParse(user[(at + 1)..], out var domainJid) && domainJid!.Local is null && domainJid.Resource is null
+                && Jid.TryParse(host, out var hostJid) && hostJid!.Local is null
+                && string.Equals(domainJid.Domain, hostJid.Domain, StringComparison.Ordinal);
+            return sameDomain
+                ? local
+                : throw Fail(AppriseUrlPart.User,
+                    "the user name contains '@' with a domain other than the host; the login JID is always user@host (put the account's domain in the host and the server in xmpp=)");
         }
 
         private static string FirstSegment(string path)
