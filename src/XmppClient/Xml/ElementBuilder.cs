@@ -64,8 +64,7 @@ internal sealed class ElementBuilder
             case XmlNodeType.CDATA:
             case XmlNodeType.Whitespace:
             case XmlNodeType.SignificantWhitespace:
-                // Adding a string lets XElement keep text-only content as a plain string (no XText node).
-                current.Add(reader.Value);
+                AddText(reader.Value);
                 return false;
 
             default:
@@ -73,6 +72,20 @@ internal sealed class ElementBuilder
                 // inside an element without a DTD.
                 return false;
         }
+    }
+
+    /// <summary>
+    /// True for nodes whose value must be fetched with <see cref="XmlReader.GetValueAsync"/> in async mode: the
+    /// synchronous Value getter would finish a partially parsed text with a blocking read.
+    /// </summary>
+    public static bool IsText(XmlNodeType type) =>
+        type is XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace;
+
+    /// <summary>Adds character data to the open element.</summary>
+    public void AddText(string text)
+    {
+        // Adding a string lets XElement keep text-only content as a plain string (no XText node).
+        open[^1].Add(text);
     }
 
     public XElement TakeResult()

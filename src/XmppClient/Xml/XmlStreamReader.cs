@@ -113,20 +113,9 @@ internal sealed class XmlStreamReader : IDisposable
                 switch (reader.NodeType)
                 {
                     case XmlNodeType.Element:
-                        if (!builder.Start(reader))
-                        {
-                            do
-                            {
-                                if (!await reader.ReadAsync().ConfigureAwait(false))
-                                {
-                                    throw ConnectionClosed("in the middle of a stanza");
-                                }
-                            }
-                            while (!builder.Accept(reader));
-                        }
-
+                        var element = await ReadRestOfElementAsync().ConfigureAwait(false);
                         input.MarkElementBoundary();
-                        return builder.TakeResult();
+                        return element;
 
                     case XmlNodeType.EndElement:
                         // Only the stream root can end at this level. Nothing more is read: the server may keep the
@@ -219,14 +208,22 @@ internal sealed class XmlStreamReader : IDisposable
     {
         if (!builder.Start(reader))
         {
-            do
+            while (true)
             {
                 if (!await reader.ReadAsync().ConfigureAwait(false))
                 {
                     throw ConnectionClosed("in the middle of a stanza");
                 }
+
+                if (ElementBuilder.IsText(reader.NodeType))
+                {
+                    builder.AddText(await reader.GetValueAsync().ConfigureAwait(false));
+                }
+                else if (builder.Accept(reader))
+                {
+                    break;
+                }
             }
-            while (!builder.Accept(reader));
         }
 
         return builder.TakeResult();
@@ -261,6 +258,10 @@ internal sealed class XmlStreamReader : IDisposable
         return false;
     }
 
+    // "In the middle of a stanza" is reported when the cut is known to be inside an element: the builder had
+    // started one, or non-whitespace bytes arrived after the last element completed. A partial start tag that came
+    // in the same read as the previous element is invisible here (it sits in XmlReader's buffer) and is reported as
+    // "without closing the stream", which is also true.
     private XmppProtocolException Translate(XmlException ex)
     {
         if (input.SawEndOfStream)
