@@ -65,11 +65,11 @@ internal sealed class AlertGroup
         if (version is not null && version != expectedVersion)
         {
             var hint = grafana ? " (Alertmanager sends \"4\": use the Alertmanager endpoint)" : " (Grafana sends \"1\": use the Grafana endpoint)";
-            throw payload.Find("version")!.Error($"{payload.Find("version")!.Name} is \"{JsonItem.Abbreviate(version)}\", which is not a {source} webhook version; expected \"{expectedVersion}\"{hint}.");
+            throw payload.Find("version")!.Error($"{payload.Find("version")!.Name} is \"{JsonItem.Abbreviate(version)}\", which is not {source} webhook version; expected \"{expectedVersion}\"{hint}.");
         }
 
         var alertsItem = payload.GetArray("alerts")
-            ?? throw payload.Error($"{Prefix(payload)}alerts is missing; a {source} webhook payload lists its alerts in \"alerts\".");
+            ?? throw payload.Error($"{Prefix(payload)}alerts is missing; {source} webhook payload lists its alerts in \"alerts\".");
         if (alertsItem.Items.Count == 0)
         {
             throw alertsItem.Error($"{alertsItem.Name} is empty; there is nothing to notify about.");

@@ -35,9 +35,16 @@ internal static class SafeXml
         {
             var line = ex.LineNumber > 0 ? ex.LineNumber : (int?)null;
             var position = ex.LinePosition > 0 ? ex.LinePosition : (int?)null;
-            if (ex.Message.Contains("DTD", StringComparison.Ordinal) ||
-                xml.Contains("<!DOCTYPE", StringComparison.Ordinal) || xml.Contains("<!ENTITY", StringComparison.Ordinal))
+            var doctype = xml.IndexOf("<!DOCTYPE", StringComparison.Ordinal);
+            if (ex.Message.Contains("DTD", StringComparison.Ordinal) || doctype >= 0)
             {
+                if (line is null && doctype >= 0)
+                {
+                    // The reader does not always say where; the declaration's own position is what the sender needs.
+                    line = 1 + xml.AsSpan(0, doctype).Count('\n');
+                    position = doctype - (xml.LastIndexOf('\n', Math.Max(doctype - 1, 0)) + 1) + 1;
+                }
+
                 throw new NotificationFormatException(
                     "The XML contains a document type declaration (<!DOCTYPE>); DTDs and entity declarations are not allowed in a stanza.",
                     null, line, position, ex);
