@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
+using System.Text.Json;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Xmpp.TestServers;
@@ -116,10 +116,10 @@ public sealed class EjabberdServer : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(user);
         ArgumentException.ThrowIfNullOrEmpty(password);
-        using var response = await Http.PostAsJsonAsync(
-            new Uri($"http://{Host}:{HttpPort}/api/register"),
-            new Dictionary<string, string> { ["user"] = user, ["host"] = Domain, ["password"] = password },
-            ct).ConfigureAwait(false);
+        // ejabberd_http rejects chunked bodies (what PostAsJsonAsync sends), so serialize up front to get a Content-Length.
+        var json = JsonSerializer.Serialize(new Dictionary<string, string> { ["user"] = user, ["host"] = Domain, ["password"] = password });
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        using var response = await Http.PostAsync(new Uri($"http://{Host}:{HttpPort}/api/register"), content, ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
