@@ -13,11 +13,11 @@ public sealed class XmppOptions : IOptionsFormatter
     /// <summary>Name of the app setting used when an attribute names none.</summary>
     public string? Connection { get; set; }
 
-    /// <summary>Limit for establishing one connection (TCP, TLS, authentication).</summary>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>When set, the limit for establishing one connection (TCP, TLS, authentication), overriding the URL's <c>cto=</c>.</summary>
+    public TimeSpan? ConnectTimeout { get; set; }
 
-    /// <summary>Limit for one server response (an acknowledgement, a room join).</summary>
-    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>When set, the limit for one server response (an acknowledgement, a room join), overriding the URL's <c>rto=</c>.</summary>
+    public TimeSpan? ResponseTimeout { get; set; }
 
     /// <summary>Limit for delivering everything one invocation produced, all URLs together.</summary>
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(60);
@@ -46,8 +46,8 @@ public sealed class XmppOptions : IOptionsFormatter
     public string Format() => new JObject
     {
         [nameof(Connection)] = Connection,
-        [nameof(ConnectTimeout)] = ConnectTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-        [nameof(ResponseTimeout)] = ResponseTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        [nameof(ConnectTimeout)] = ConnectTimeout?.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        [nameof(ResponseTimeout)] = ResponseTimeout?.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         [nameof(DeliveryTimeout)] = DeliveryTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         [nameof(MaxMessagesPerInvocation)] = MaxMessagesPerInvocation,
         [nameof(SecretCacheTtl)] = SecretCacheTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture),

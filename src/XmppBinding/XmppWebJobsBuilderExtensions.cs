@@ -1,6 +1,7 @@
 using Microsoft.Azure.WebJobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Xmpp.Binding.Config;
 using Xmpp.Binding.KeyVault;
@@ -24,8 +25,23 @@ public static class XmppWebJobsBuilderExtensions
             builder.Services.Configure(configure);
         }
 
-        // TODO: enable once Xmpp.Binding.XmppNotifier lands (being written by the lead).
-        // builder.Services.TryAddSingleton<IXmppNotifier, XmppNotifier>();
+        builder.Services.TryAddSingleton<IXmppNotifier>(services =>
+        {
+            var options = services.GetRequiredService<IOptions<XmppOptions>>().Value;
+            // An XmppNotifierOptions in DI (a private CA, a protocol log) still applies, after the binding's timeouts.
+            var configureClient = services.GetService<XmppNotifierOptions>()?.ConfigureClient;
+            var notifierOptions = new XmppNotifierOptions
+            {
+                ConfigureClient = client =>
+                {
+                    client.ConnectTimeout = options.ConnectTimeout ?? client.ConnectTimeout;
+                    client.ResponseTimeout = options.ResponseTimeout ?? client.ResponseTimeout;
+                    configureClient?.Invoke(client);
+                },
+            };
+            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Host.Bindings.Xmpp");
+            return new XmppNotifier(logger, notifierOptions);
+        });
         builder.Services.TryAddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<XmppOptions>>().Value;

@@ -1,17 +1,22 @@
+using Xmpp.Binding.Apprise;
 using Xmpp.Binding.KeyVault;
 
 namespace Xmpp.Binding.Config;
 
-/// <summary>Indexing-time checks of a connection setting's value; reads no secret.</summary>
+/// <summary>Indexing-time checks of a connection setting's value; reads no secret (URLs inside secrets are checked when read).</summary>
 internal static class XmppConnectionValidation
 {
     public static void Validate(string settingName, string? value)
     {
+        int index = 0;
         foreach (var entry in ConnectionEntries.Parse(settingName, value))
         {
-            if (entry.AppriseUrl is not null)
+            index++;
+            // The parser's messages never contain the password.
+            if (entry.AppriseUrl is { } url && !AppriseXmppUrl.TryParse(url, out _, out var error))
             {
-                // TODO: parse with Xmpp.Binding.Apprise.AppriseXmppUrl.Parse once it lands (its message never holds the password).
+                throw new XmppConnectionException(
+                    $"Entry {index} of the XMPP connection setting '{settingName}' is not a valid Apprise XMPP URL: {error!.Message}");
             }
         }
     }

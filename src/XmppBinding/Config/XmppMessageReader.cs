@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using Xmpp.Binding.Bindings;
 
@@ -44,13 +43,13 @@ internal static class XmppMessageReader
     public static XmppMessageBatch FromJObject(JObject obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        return new XmppMessageBatch(XmppMessageJson.Parse(obj.ToString(Formatting.None)));
+        return new XmppMessageBatch(XmppMessageJson.Parse(obj.ToString(Newtonsoft.Json.Formatting.None)));
     }
 
     public static XmppMessageBatch FromJArray(JArray array)
     {
         ArgumentNullException.ThrowIfNull(array);
-        return new XmppMessageBatch(XmppMessageJson.Parse(array.ToString(Formatting.None)));
+        return new XmppMessageBatch(XmppMessageJson.Parse(array.ToString(Newtonsoft.Json.Formatting.None)));
     }
 
     private static XmppMessageBatch PlainText(string text) => new([new XmppMessage { Body = text }]);

@@ -92,7 +92,9 @@ internal static class ConnectionEntries
     {
         // Query and fragment have no meaning for a secret URI; rejecting them avoids reading credentials passed that way.
         if (Uri.TryCreate(item, UriKind.Absolute, out var uri) && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment) &&
-            string.IsNullOrEmpty(uri.UserInfo) && KeyVaultSecretIdentifier.TryCreate(uri, out var id))
+            string.IsNullOrEmpty(uri.UserInfo) && uri.Segments.Length is 3 or 4 &&
+            string.Equals(uri.Segments[1], "secrets/", StringComparison.OrdinalIgnoreCase) &&
+            KeyVaultSecretIdentifier.TryCreate(uri, out var id))
         {
             return id;
         }
