@@ -152,6 +152,7 @@ internal static class HtmlTokenizer
     {
         var (name, i) = ReadName(html, start);
         var attributes = new List<KeyValuePair<string, string>>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var selfClosing = false;
         after = html.Length;
         while (true)
@@ -220,7 +221,7 @@ internal static class HtmlTokenizer
                 }
             }
 
-            if (!attributes.Exists(a => a.Key == attributeName))
+            if (seen.Add(attributeName))
             {
                 attributes.Add(new(attributeName, Decode(value)));
             }

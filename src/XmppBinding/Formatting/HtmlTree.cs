@@ -62,22 +62,20 @@ internal static class HtmlTree
     {
         var root = new HtmlNode("#root");
         var open = new List<HtmlNode> { root };
+
+        // Adjacent text tokens (e.g. a run of stray '<') are joined in a builder: repeated string concatenation would be quadratic.
+        var text = new System.Text.StringBuilder();
         foreach (var token in HtmlTokenizer.Tokenize(html))
         {
+            if (token.Kind == HtmlTokenKind.Text)
+            {
+                text.Append(token.Value);
+                continue;
+            }
+
+            FlushText(open[^1], text);
             switch (token.Kind)
             {
-                case HtmlTokenKind.Text:
-                    var current = open[^1];
-                    if (current.Children.Count > 0 && current.Children[^1].Name is null)
-                    {
-                        current.Children[^1].Text += token.Value;
-                    }
-                    else if (token.Value.Length > 0)
-                    {
-                        current.Children.Add(new HtmlNode(null, token.Value));
-                    }
-
-                    break;
 
                 case HtmlTokenKind.StartTag:
                     Start(open, token);
@@ -100,7 +98,17 @@ internal static class HtmlTree
             }
         }
 
+        FlushText(open[^1], text);
         return root;
+    }
+
+    private static void FlushText(HtmlNode parent, System.Text.StringBuilder text)
+    {
+        if (text.Length > 0)
+        {
+            parent.Children.Add(new HtmlNode(null, text.ToString()));
+            text.Clear();
+        }
     }
 
     private static void Start(List<HtmlNode> open, HtmlToken token)

@@ -64,8 +64,74 @@ public static class XhtmlIm
     public static RenderedBody FromMarkdown(string markdown)
     {
         ArgumentNullException.ThrowIfNull(markdown);
-        return FromHtml(Markdown.ToHtml(markdown, Pipeline));
+        if (!IsTractableMarkdown(markdown))
+        {
+            return FromText(markdown);
+        }
+
+        string html;
+        try
+        {
+            html = Markdown.ToHtml(markdown, Pipeline);
+        }
+        catch (ArgumentException)
+        {
+            // Markdig refuses absurdly nested input (thousands of '>' or '*'); the notification still goes out, as text.
+            return FromText(markdown);
+        }
+
+        return FromHtml(html);
     }
+
+    /// <summary>
+    /// Markdig's time grows quadratically on some degenerate input (thousands of unclosed '[' or '*', lists nested
+    /// hundreds deep: 64 KiB of them takes tens of seconds), and it throws on very deep nesting. No real notification
+    /// looks like that, so such input is sent as text instead. Limits measured to keep the worst case near one second.
+    /// </summary>
+    private static bool IsTractableMarkdown(string markdown)
+    {
+        int brackets = 0, emphasis = 0, indentation = 0, quotes = 0;
+        var lineStart = true;
+        foreach (var c in markdown)
+        {
+            switch (c)
+            {
+                case '[':
+                    brackets++;
+                    break;
+                case '*' or '_':
+                    emphasis++;
+                    break;
+            }
+
+            if (c == '\n')
+            {
+                lineStart = true;
+                indentation = 0;
+                quotes = 0;
+            }
+            else if (lineStart && c is ' ' or '\t' or '>')
+            {
+                indentation += c == '\t' ? 4 : 1;
+                quotes += c == '>' ? 1 : 0;
+                if (indentation > MaxMarkdownIndentation || quotes > MaxMarkdownQuoteDepth)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                lineStart = false;
+            }
+        }
+
+        return brackets <= MaxMarkdownBrackets && emphasis <= MaxMarkdownEmphasisMarks;
+    }
+
+    private const int MaxMarkdownBrackets = 2000;
+    private const int MaxMarkdownEmphasisMarks = 4000;
+    private const int MaxMarkdownIndentation = 64;
+    private const int MaxMarkdownQuoteDepth = 16;
 
     public static RenderedBody FromHtml(string html)
     {

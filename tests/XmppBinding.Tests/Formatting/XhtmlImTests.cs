@@ -207,4 +207,37 @@ public class XhtmlImTests
             "FIRING X\n\n- Summary: 1. <b>not</b> bold\n- Labels: job=a_b*c\n- Started: 2024-01-01 00:00:00 UTC\n- Source (http://p:9090/g?x=(1))\n\nSilence (http://am:9093/#/silences/new?filter=%7Balertname%3D%22X%22%7D) · Open Alertmanager (http://am:9093/)",
             rendered.PlainText);
     }
+
+    public static TheoryData<string> DegenerateMarkdown() => new()
+    {
+        new string('>', 20_000) + " x",
+        string.Concat(Enumerable.Repeat("*a", 15_000)),
+        string.Concat(Enumerable.Repeat("[a](", 8_000)),
+        string.Concat(Enumerable.Range(0, 1000).Select(i => new string(' ', i * 2) + "- x\n")),
+    };
+
+    [Theory]
+    [MemberData(nameof(DegenerateMarkdown))]
+    public void DegenerateMarkdownFallsBackToTextQuickly(string markdown)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+
+        var rendered = XhtmlIm.FromMarkdown(markdown);
+
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
+        AssertValid(rendered);
+        Assert.Equal(markdown, rendered.PlainText);
+    }
+
+    [Fact]
+    public void HostileHtmlStaysLinear()
+    {
+        var strayBrackets = new string('<', 64 * 1024);
+        var manyAttributes = "<a " + string.Concat(Enumerable.Range(0, 16_000).Select(i => $"a{i}=1 ")) + "href='https://x.example'>x</a>";
+
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(strayBrackets, XhtmlIm.FromHtml(strayBrackets).PlainText);
+        Assert.Equal("x (https://x.example)", XhtmlIm.FromHtml(manyAttributes).PlainText);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
+    }
 }
