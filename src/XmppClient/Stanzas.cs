@@ -117,9 +117,9 @@ internal static class Stanzas
     }
 
     /// <summary>Unique, unguessable stanza ids: a random per-session prefix and a counter.</summary>
-    internal sealed class IdGenerator
+    internal sealed class IdGenerator(string? prefix = null)
     {
-        private readonly string _prefix = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
+        private readonly string _prefix = prefix ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
         private long _next;
 
         public string Next() => _prefix + "-" + Interlocked.Increment(ref _next).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -22,7 +22,7 @@ public sealed partial class XmppClient : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<XElement>> _pendingIqs = new(StringComparer.Ordinal);
     private readonly Channel<ReceivedMessage> _incoming = Channel.CreateUnbounded<ReceivedMessage>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = true });
     private readonly TaskCompletionSource _serverClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Stanzas.IdGenerator _ids = new();
+    private readonly Stanzas.IdGenerator _ids;
     private readonly DeliveryTracker _delivery = new();
     private XElement? _features;
     private Task? _readLoop;
@@ -35,9 +35,16 @@ public sealed partial class XmppClient : IAsyncDisposable
     }
 
     public XmppClient(XmppClientOptions options, IXmppTransport transport)
+        : this(options, transport, idPrefix: null)
+    {
+    }
+
+    /// <summary>With a fixed stanza-id prefix, so that a replayed transcript can answer by id.</summary>
+    internal XmppClient(XmppClientOptions options, IXmppTransport transport, string? idPrefix)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+        _ids = new Stanzas.IdGenerator(idPrefix);
     }
 
     private static IXmppTransport CreateTransport(XmppClientOptions options) =>
@@ -102,7 +109,9 @@ public sealed partial class XmppClient : IAsyncDisposable
 
     private async Task OpenStreamAsync(CancellationToken cancellationToken)
     {
-        await Timeouts.RunAsync(ct => _transport.OpenStreamAsync(_options.Jid.Domain, _state == ClientState.New ? null : _options.Jid.ToString(), ct),
+        // RFC 6120 §4.7.1: the account name goes into the header only once the stream is protected or authenticated.
+        var from = _transport.IsEncrypted || Mechanism is not null ? _options.Jid.ToString() : null;
+        await Timeouts.RunAsync(ct => _transport.OpenStreamAsync(_options.Jid.Domain, from, ct),
             _options.ResponseTimeout, "the server's stream header", cancellationToken).ConfigureAwait(false);
         var features = await ReadNegotiationAsync("the stream features", cancellationToken).ConfigureAwait(false);
         if (features.Name != XName.Get("features", Namespaces.Streams))
@@ -235,8 +244,10 @@ public sealed partial class XmppClient : IAsyncDisposable
         if (features.Element(XName.Get("bind", Namespaces.Bind)) is null)
             throw new XmppProtocolException("The server offers no resource binding after authentication.", "bad-format");
         var bindId = _ids.Next();
-        var resource = _options.Resource is { Length: > 0 } r ? $"<resource>{XmlStreamWriter.EscapeText(r)}</resource>" : "";
-        _transport.Enqueue($"<iq type='set' id='{bindId}'><bind xmlns='{Namespaces.Bind}'>{resource}</bind></iq>");
+        var bind = _options.Resource is { Length: > 0 } r
+            ? $"<bind xmlns='{Namespaces.Bind}'><resource>{XmlStreamWriter.EscapeText(r)}</resource></bind>"
+            : $"<bind xmlns='{Namespaces.Bind}'/>";
+        _transport.Enqueue($"<iq type='set' id='{bindId}'>{bind}</iq>");
         // RFC 6121 legacy session establishment, only where the server still marks it mandatory.
         var session = features.Element(XName.Get("session", Namespaces.Session));
         string? sessionId = null;

@@ -48,7 +48,8 @@ public sealed class FailureModeTests
             using var connection = await server.AcceptTcpClientAsync();
             var stream = connection.GetStream();
             var buffer = new byte[4096];
-            await stream.ReadAsync(buffer);
+            if (await stream.ReadAsync(buffer) == 0)
+                return "";
             var reply = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='localhost' version='1.0'>"
                 + "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
             await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(reply));

@@ -6,7 +6,8 @@ namespace Xmpp.Tests.Session;
 /// <summary>Whole sessions replayed from byte transcripts: what the client writes is checked step by step.</summary>
 public sealed class SessionReplayTests
 {
-    private const string Header = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='{0}' from='example.org' version='1.0'>";
+    private static string ServerHeader(string id) =>
+        $"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='{id}' from='example.org' version='1.0'>";
 
     private static XmppClientOptions Options() => new(Jid.Parse("alice@example.org"), "s3cr3t-pw")
     {
@@ -20,13 +21,13 @@ public sealed class SessionReplayTests
     private static IEnumerable<ReplayStep> LoginSteps(string features) =>
     [
         ReplayStep.C(ClientHeader(null)),
-        ReplayStep.S(string.Format(System.Globalization.CultureInfo.InvariantCulture, Header, "s1")),
+        ReplayStep.S(ServerHeader("s1")),
         ReplayStep.S("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>"),
         // PLAIN is allowed in cleartext only because the caller chose mode none: "\0alice\0s3cr3t-pw".
         ReplayStep.C("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGFsaWNlAHMzY3IzdC1wdw==</auth>"),
         ReplayStep.S("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"),
         ReplayStep.C(ClientHeader("alice@example.org")),
-        ReplayStep.S(string.Format(System.Globalization.CultureInfo.InvariantCulture, Header, "s2")),
+        ReplayStep.S(ServerHeader("s2")),
         ReplayStep.S(features),
     ];
 
@@ -35,10 +36,10 @@ public sealed class SessionReplayTests
     {
         var steps = LoginSteps("<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>").Concat(
         [
-            ReplayStep.C("<iq type='set' id='{any}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq><enable xmlns='urn:xmpp:sm:3'/>"),
-            ReplayStep.S("<iq type='result' id='x'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@example.org/r1</jid></bind></iq>"),
+            ReplayStep.C("<iq type='set' id='t-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq><enable xmlns='urn:xmpp:sm:3'/>"),
+            ReplayStep.S("<iq type='result' id='t-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@example.org/r1</jid></bind></iq>"),
             ReplayStep.S("<enabled xmlns='urn:xmpp:sm:3'/>"),
-            ReplayStep.C("<message to='bob@example.org' type='chat' id='{any}'><body>Disk &lt;90%&gt; &amp; rising</body></message>"),
+            ReplayStep.C("<message to='bob@example.org' type='chat' id='t-2'><body>Disk &lt;90%&gt; &amp; rising</body></message>"),
             ReplayStep.C("<r xmlns='urn:xmpp:sm:3'/>"),
             ReplayStep.S("<a xmlns='urn:xmpp:sm:3' h='1'/>"),
             ReplayStep.C("</stream:stream>"),
@@ -46,7 +47,7 @@ public sealed class SessionReplayTests
         ]);
         var wire = new ReplayStream(steps, chunkSize: 7);
         var options = Options();
-        await using var client = new XmppClient(options, new TcpTransport(options, wire));
+        await using var client = new XmppClient(options, new TcpTransport(options, wire), idPrefix: "t");
 
         await client.LoginAsync();
         Assert.Equal("alice@example.org/r1", client.BoundJid!.ToString());
@@ -63,8 +64,8 @@ public sealed class SessionReplayTests
     {
         var steps = LoginSteps("<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>").Concat(
         [
-            ReplayStep.C("<iq type='set' id='{any}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq><enable xmlns='urn:xmpp:sm:3'/>"),
-            ReplayStep.S("<iq type='result' id='x'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@example.org/r1</jid></bind></iq><enabled xmlns='urn:xmpp:sm:3'/>"),
+            ReplayStep.C("<iq type='set' id='t-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq><enable xmlns='urn:xmpp:sm:3'/>"),
+            ReplayStep.S("<iq type='result' id='t-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@example.org/r1</jid></bind></iq><enabled xmlns='urn:xmpp:sm:3'/>"),
             ReplayStep.C("<message to='ghost@example.org' type='chat' id='m1'><body>boo</body></message>"),
             ReplayStep.C("<r xmlns='urn:xmpp:sm:3'/>"),
             ReplayStep.S("<message from='ghost@example.org' type='error' id='m1'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message><a xmlns='urn:xmpp:sm:3' h='1'/>"),
@@ -73,7 +74,7 @@ public sealed class SessionReplayTests
         ]);
         var wire = new ReplayStream(steps);
         var options = Options();
-        await using var client = new XmppClient(options, new TcpTransport(options, wire));
+        await using var client = new XmppClient(options, new TcpTransport(options, wire), idPrefix: "t");
         await client.LoginAsync();
         await client.SendMessageAsync(new OutgoingMessage(Jid.Parse("ghost@example.org"), "boo") { Id = "m1" });
         var report = await client.DisconnectAsync();
@@ -90,11 +91,11 @@ public sealed class SessionReplayTests
         var wire = new ReplayStream(
         [
             ReplayStep.C(ClientHeader(null)),
-            ReplayStep.S(string.Format(System.Globalization.CultureInfo.InvariantCulture, Header, "s1")
+            ReplayStep.S(ServerHeader("s1")
                 + "<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>no such host</text></stream:error></stream:stream>"),
         ]);
         var options = Options();
-        await using var client = new XmppClient(options, new TcpTransport(options, wire));
+        await using var client = new XmppClient(options, new TcpTransport(options, wire), idPrefix: "t");
         var error = await Assert.ThrowsAsync<XmppStreamErrorException>(() => client.LoginAsync());
         Assert.Equal("host-unknown", error.Condition);
         Assert.Equal("no such host", error.Text);
@@ -106,12 +107,12 @@ public sealed class SessionReplayTests
         var wire = new ReplayStream(
         [
             ReplayStep.C(ClientHeader(null)),
-            ReplayStep.S(string.Format(System.Globalization.CultureInfo.InvariantCulture, Header, "s1")
+            ReplayStep.S(ServerHeader("s1")
                 + "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>"),
         ]);
         var options = Options();
         options.Security = SecureSocketOptions.StartTls;
-        await using var client = new XmppClient(options, new TcpTransport(options, wire));
+        await using var client = new XmppClient(options, new TcpTransport(options, wire), idPrefix: "t");
         // The server offers no STARTTLS: the client stops before any credential is written.
         await Assert.ThrowsAsync<XmppTlsException>(() => client.LoginAsync());
         wire.AssertComplete();
@@ -123,13 +124,13 @@ public sealed class SessionReplayTests
         var wire = new ReplayStream(
         [
             ReplayStep.C(ClientHeader(null)),
-            ReplayStep.S(string.Format(System.Globalization.CultureInfo.InvariantCulture, Header, "s1")
+            ReplayStep.S(ServerHeader("s1")
                 + "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>"),
             ReplayStep.C(text => text.Contains("mechanism='SCRAM-SHA-1'", StringComparison.Ordinal), "SCRAM auth"),
             ReplayStep.S("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/><text>bad credentials</text></failure>"),
         ]);
         var options = Options();
-        await using var client = new XmppClient(options, new TcpTransport(options, wire));
+        await using var client = new XmppClient(options, new TcpTransport(options, wire), idPrefix: "t");
         var error = await Assert.ThrowsAsync<XmppAuthenticationException>(() => client.LoginAsync());
         Assert.Equal("not-authorized", error.Condition);
         Assert.Contains("bad credentials", error.Message, StringComparison.Ordinal);
