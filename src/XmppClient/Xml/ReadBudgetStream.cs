@@ -7,7 +7,8 @@ namespace Xmpp.Xml;
 /// </summary>
 /// <remarks>
 /// The cap is counted at the byte-stream level, not by the parser: bytes that XmlReader already buffered when the
-/// previous element completed are not counted against the next one (at most one parser buffer, about 4 KB), and
+/// previous element completed are not counted against the next one (at most one parser buffer: XmlReader asks for up to
+/// 32 KB per read), and
 /// whitespace keepalives between elements are not counted at all. Reads are clamped to the remaining budget, so an
 /// element up to the cap is never rejected and the parser never holds more than the cap plus its own buffer.
 /// </remarks>

@@ -15,7 +15,7 @@ namespace Xmpp.Xml;
 /// <para>Cancellation: each call passes its token to the underlying stream reads. If a call is cancelled (or the
 /// stream throws), the parser's state is lost and the instance is unusable: later calls throw
 /// <see cref="InvalidOperationException"/>. The engine is expected to treat that as the end of the connection.</para>
-/// <para>Size: see <see cref="ReadBudgetStream"/> for how <c>maxStanzaBytes</c> is counted (within about 4 KB).</para>
+/// <para>Size: see <see cref="ReadBudgetStream"/> for how <c>maxStanzaBytes</c> is counted (within one parser read, up to 32 KB).</para>
 /// <para>Not thread-safe: one reader loop at a time.</para>
 /// </remarks>
 internal sealed class XmlStreamReader : IDisposable
@@ -26,6 +26,7 @@ internal sealed class XmlStreamReader : IDisposable
     private readonly XmlReader reader;
     private readonly ElementBuilder builder = new();
     private State state;
+    private char[]? scratch;
 
     public XmlStreamReader(Stream stream, int maxStanzaBytes)
     {
@@ -131,7 +132,15 @@ internal sealed class XmlStreamReader : IDisposable
 
                     case XmlNodeType.Text:
                     case XmlNodeType.CDATA:
-                        throw new XmppProtocolException("The server sent text outside of any stanza.", "bad-format");
+                        // XmlReader reports a whitespace run longer than its buffer as (partial) text before it knows
+                        // better; it is streamed through in chunks so a whitespace flood costs no memory.
+                        if (!await IsWhitespaceOnlyAsync().ConfigureAwait(false))
+                        {
+                            throw new XmppProtocolException("The server sent text outside of any stanza.", "bad-format");
+                        }
+
+                        input.MarkElementBoundary();
+                        continue;
 
                     default:
                         continue;
@@ -227,6 +236,21 @@ internal sealed class XmlStreamReader : IDisposable
         }
 
         return builder.TakeResult();
+    }
+
+    private async Task<bool> IsWhitespaceOnlyAsync()
+    {
+        scratch ??= new char[256];
+        int read;
+        while ((read = await reader.ReadValueChunkAsync(scratch, 0, scratch.Length).ConfigureAwait(false)) > 0)
+        {
+            if (scratch.AsSpan(0, read).IndexOfAnyExcept(" \t\r\n") >= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void Require(State expected)

@@ -208,4 +208,38 @@ public class XmlStreamReaderLimitsTests
 
         Assert.Equal("policy-violation", ex.Condition);
     }
+
+    [Fact]
+    public async Task Whitespace_flood_between_stanzas_is_streamed_not_buffered()
+    {
+        // 20 MB of spaces, then the connection ends: XmlReader reports long runs as text, which must be recognized
+        // as whitespace and skipped chunk by chunk.
+        const long flood = 20L * 1024 * 1024;
+        var stream = new FloodStream(Header + "<presence/>", flood, filler: (byte)' ');
+        using var reader = new XmlStreamReader(stream, 64 * 1024);
+        await reader.ReadHeaderAsync(Deadline());
+        Assert.NotNull(await reader.ReadElementAsync(Deadline()));
+
+        var before = GC.GetTotalAllocatedBytes();
+        var ex = await Assert.ThrowsAsync<XmppProtocolException>(() => reader.ReadElementAsync(Deadline()));
+        var allocated = GC.GetTotalAllocatedBytes() - before;
+
+        Assert.Equal("connection-closed", ex.Condition);
+        Assert.Equal(flood, stream.BytesServed);
+        // Buffering the run would take at least 40 MB (20 M chars); the margin absorbs tests running in parallel.
+        Assert.True(allocated < 30L * 1024 * 1024, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public async Task Long_text_between_stanzas_is_bad_format()
+    {
+        var stream = new FloodStream(Header + "<presence/>" + new string(' ', 100_000), 1024 * 1024);
+        using var reader = new XmlStreamReader(stream, 64 * 1024);
+        await reader.ReadHeaderAsync(Deadline());
+        Assert.NotNull(await reader.ReadElementAsync(Deadline()));
+
+        var ex = await Assert.ThrowsAsync<XmppProtocolException>(() => reader.ReadElementAsync(Deadline()));
+
+        Assert.Equal("bad-format", ex.Condition);
+    }
 }

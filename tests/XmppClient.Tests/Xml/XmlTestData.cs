@@ -42,10 +42,12 @@ internal sealed class FloodStream : Stream
 {
     private readonly byte[] prefix;
     private readonly long totalBytes;
+    private readonly byte filler;
     private long position;
 
-    public FloodStream(string prefix, long totalBytes)
+    public FloodStream(string prefix, long totalBytes, byte filler = (byte)'a')
     {
+        this.filler = filler;
         this.prefix = Encoding.UTF8.GetBytes(prefix);
         this.totalBytes = totalBytes;
     }
@@ -72,7 +74,7 @@ internal sealed class FloodStream : Stream
         var n = 0;
         while (n < span.Length && position < totalBytes)
         {
-            span[n++] = position < prefix.Length ? prefix[position] : (byte)'a';
+            span[n++] = position < prefix.Length ? prefix[position] : filler;
             position++;
         }
 
