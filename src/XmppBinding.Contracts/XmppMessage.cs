@@ -13,9 +13,11 @@ public sealed class XmppMessage
     [JsonPropertyName("to")]
     public string? To { get; set; }
 
+    /// <summary>Optional title: the <c>&lt;subject&gt;</c> or the first line of the body, depending on the URL's <c>subject=</c>.</summary>
     [JsonPropertyName("title")]
     public string? Title { get; set; }
 
+    /// <summary>The text to send, in <see cref="Format"/>; a message needs a title or a body (at most 64 KiB of UTF-8 each).</summary>
     [JsonPropertyName("body")]
     public string? Body { get; set; }
 
