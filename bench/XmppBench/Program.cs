@@ -1,0 +1,111 @@
+using System.Globalization;
+
+namespace Xmpp.Bench;
+
+internal sealed record BenchSettings(int Iterations, int Warmup, int Messages, int CliRuns, int Concurrency, IReadOnlyList<bool> NagleModes, string? NotifyPath);
+
+internal static class Program
+{
+    public const string ReceiverMode = "__receiver";
+
+    private const string Usage = """
+        Usage: dotnet run -c Release --project bench/XmppBench -- <suite> [options]
+          suites:  client | cli | binding | all
+          options: --iterations N   timed iterations per measure (default 50)
+                   --warmup N       warm-up iterations (default 5)
+                   --messages N     messages in the one-session throughput run (default 10000)
+                   --cli-runs N     runs of each CLI (default 20)
+                   --concurrency N  concurrent binding invocations (default 200)
+                   --nagle on|off|both   Prosody with stock Nagle, with tcp_nodelay, or both (default both)
+                   --notify PATH    xmpp-notify executable (default: published into .artifacts/bench-notify)
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is [ReceiverMode])
+            return await ReceiverProcess.RunChildAsync();
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        BenchSettings settings;
+        try
+        {
+            settings = Parse(args.Skip(1).ToArray());
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.WriteLine($"# XmppBench {args[0]}: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        switch (args[0])
+        {
+            case "client":
+                await ClientSuite.RunAsync(settings, cancel.Token);
+                break;
+            case "cli":
+                return await CliSuite.RunAsync(settings, cancel.Token);
+            case "binding":
+                await BindingSuite.RunAsync(settings, cancel.Token);
+                break;
+            case "all":
+                await ClientSuite.RunAsync(settings, cancel.Token);
+                Console.WriteLine();
+                var cli = await CliSuite.RunAsync(settings, cancel.Token);
+                Console.WriteLine();
+                await BindingSuite.RunAsync(settings, cancel.Token);
+                return cli;
+            default:
+                Console.Error.WriteLine($"Unknown suite '{args[0]}'.");
+                Console.Error.WriteLine(Usage);
+                return 2;
+        }
+        return 0;
+    }
+
+    private static BenchSettings Parse(string[] options)
+    {
+        var settings = new BenchSettings(50, 5, 10_000, 20, 200, [true, false], null);
+        for (var i = 0; i < options.Length; i++)
+        {
+            var value = i + 1 < options.Length ? options[i + 1] : throw new FormatException($"{options[i]} needs a value.");
+            i++;
+            settings = options[i - 1] switch
+            {
+                "--iterations" => settings with { Iterations = Positive(value) },
+                "--warmup" => settings with { Warmup = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--messages" => settings with { Messages = Positive(value) },
+                "--cli-runs" => settings with { CliRuns = Positive(value) },
+                "--concurrency" => settings with { Concurrency = Positive(value) },
+                "--nagle" => settings with
+                {
+                    NagleModes = value switch
+                    {
+                        "on" => [true],
+                        "off" => [false],
+                        "both" => [true, false],
+                        _ => throw new FormatException("--nagle takes on, off or both."),
+                    },
+                },
+                "--notify" => settings with { NotifyPath = Path.GetFullPath(value) },
+                _ => throw new FormatException($"Unknown option {options[i - 1]}."),
+            };
+        }
+        return settings;
+    }
+
+    private static int Positive(string value)
+    {
+        var number = int.Parse(value, CultureInfo.InvariantCulture);
+        return number > 0 ? number : throw new FormatException($"Expected a positive number, got {value}.");
+    }
+}
