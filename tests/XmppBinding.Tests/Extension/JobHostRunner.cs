@@ -25,7 +25,7 @@ public sealed class JobHostRunner : IAsyncDisposable
     public static async Task<JobHostRunner> StartAsync(
         Type functions,
         IDictionary<string, string?> settings,
-        IXmppNotifier notifier,
+        IXmppNotifier? notifier,
         Action<XmppOptions>? configure = null,
         Action<IServiceCollection>? services = null,
         CapturingLoggerProvider? logs = null)
@@ -39,8 +39,12 @@ public sealed class JobHostRunner : IAsyncDisposable
             })
             .ConfigureServices(s =>
             {
-                // Registered before AddXmpp, whose TryAdd then keeps these.
-                s.AddSingleton(notifier);
+                // Registered before AddXmpp, whose TryAdd then keeps these; without one, the real XmppNotifier.
+                if (notifier is not null)
+                {
+                    s.AddSingleton(notifier);
+                }
+
                 s.AddSingleton<ITypeLocator>(new ExplicitTypeLocator(functions));
                 services?.Invoke(s);
             })
