@@ -67,7 +67,8 @@ public sealed partial class XmppClient : IAsyncDisposable
     /// <summary>True when XEP-0198 acknowledgements are in use; otherwise delivery is proven by a ping round trip.</summary>
     public bool IsStreamManagementEnabled => _delivery.SmEnabled;
 
-    public bool IsEncrypted => _transport.IsEncrypted;
+    /// <summary>True when the session runs over TLS; kept after the session is closed.</summary>
+    public bool IsEncrypted { get; private set; }
 
     public bool IsAuthenticated => _state == ClientState.Authenticated && _fault is null;
 
@@ -113,6 +114,7 @@ public sealed partial class XmppClient : IAsyncDisposable
         var from = _transport.IsEncrypted || Mechanism is not null ? _options.Jid.ToString() : null;
         await Timeouts.RunAsync(ct => _transport.OpenStreamAsync(_options.Jid.Domain, from, ct),
             _options.ResponseTimeout, "the server's stream header", cancellationToken).ConfigureAwait(false);
+        IsEncrypted = _transport.IsEncrypted;
         var features = await ReadNegotiationAsync("the stream features", cancellationToken).ConfigureAwait(false);
         if (features.Name != XName.Get("features", Namespaces.Streams))
             throw new XmppProtocolException($"Expected <stream:features/>, the server sent <{features.Name.LocalName}/>.", "bad-format");
