@@ -66,3 +66,45 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 }
+
+/// <summary>CPU time of this process and of the Prosody process (from its pidfile and /proc), to see which side a burst is bound by.</summary>
+internal sealed class CpuMeter
+{
+    private readonly string _prosodyPidFile;
+    private readonly TimeSpan _selfStart;
+    private readonly double _prosodyStart;
+
+    public CpuMeter(BenchServer server)
+    {
+        _prosodyPidFile = Path.Combine(server.Server.DataDirectory, "prosody.pid");
+        _selfStart = SelfCpu();
+        _prosodyStart = ProsodyCpuMs();
+    }
+
+    private static TimeSpan SelfCpu()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    /// <summary>utime + stime of the server in ms; NaN when /proc cannot be read.</summary>
+    private double ProsodyCpuMs()
+    {
+        try
+        {
+            var pid = File.ReadAllText(_prosodyPidFile).Trim();
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is 14th, stime 15th.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            return ticks * 10.0; // USER_HZ is 100 on Linux
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return double.NaN;
+        }
+    }
+
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"CPU: bench process {(SelfCpu() - _selfStart).TotalMilliseconds:0} ms, prosody {ProsodyCpuMs() - _prosodyStart:0} ms");
+}

@@ -106,6 +106,7 @@ internal static class BindingSuite
                     // Sampling ends with the burst.
                 }
             }, CancellationToken.None);
+            var cpu = new CpuMeter(server);
             var wall = Stopwatch.GetTimestamp();
             var burst = Enumerable.Range(0, settings.Concurrency).Select(_ => Task.Run(async () =>
             {
@@ -122,6 +123,7 @@ internal static class BindingSuite
                 }
             }
             var wallMs = Stopwatch.GetElapsedTime(wall).TotalMilliseconds;
+            Console.WriteLine($"[{server.Label}] burst of {settings.Concurrency}: {cpu.Describe()} in {wallMs:0} ms wall (2 cores = {2 * wallMs:0} ms available; the receiver process is not counted)");
             await sampling.CancelAsync();
             await sampler;
             expected += succeeded;

@@ -42,7 +42,14 @@ internal static class CliSuite
                     Sender.XmppNotify(notify, server, prefix, work.FullName),
                     Sender.GoSendxmpp(sendxmpp, server, prefix, work.FullName),
                 };
-                var expected = 0;
+                // Trust check: without SSL_CERT_FILE both must fail verification, which shows both verify and both trust the CA only through it.
+                foreach (var sender in senders)
+                {
+                    var untrusted = sender with { Environment = sender.Environment.Where(e => e.Key != "SSL_CERT_FILE").ToDictionary() };
+                    var check = await RunOnceAsync(untrusted, work.FullName, cancellationToken);
+                    Console.WriteLine($"[{server.Label}] trust check: {sender.Name} without SSL_CERT_FILE exits {check.ExitCode} ({FirstLine(check.Stderr)})");
+                }
+                var expected = await receiver.WaitForCountAsync(int.MaxValue, TimeSpan.FromSeconds(1), cancellationToken);
                 var results = senders.Select(_ => (Wall: new Samples(), Rss: new Samples(), Failed: 0)).ToArray();
                 for (var round = -2; round < settings.CliRuns; round++)
                 {
@@ -167,6 +174,8 @@ internal static class CliSuite
         var rss = long.TryParse(lastLine, NumberStyles.Integer, CultureInfo.InvariantCulture, out var kib) ? kib : 0;
         return new RunResult(process.ExitCode, wall, rss, error);
     }
+
+    private static string FirstLine(string text) => text.Trim().Split('\n')[0].Trim();
 
     private static async Task<string> PublishNotifyAsync(CancellationToken cancellationToken)
     {

@@ -45,6 +45,7 @@ internal static class ClientSuite
             var loginPart = new Samples();
             var ackPart = new Samples();
             var closePart = new Samples();
+            var sendCpu = new CpuMeter(server);
             var send = await MeasureAsync(settings, async () =>
             {
                 var started = Stopwatch.GetTimestamp();
@@ -62,6 +63,7 @@ internal static class ClientSuite
                 expected++;
                 return delivery.AllDelivered && report.Acknowledged.Count == 1;
             });
+            Console.WriteLine($"[{server.Label}] {settings.Warmup + settings.Iterations} connect -> ack -> close sessions: {sendCpu.Describe()}");
             var arrived = await receiver.WaitForCountAsync(expected, TimeSpan.FromSeconds(10), cancellationToken);
             latency.Row(server.Label, "connect -> ack -> close", send.Samples.Count, send.Samples.Median, send.Samples.Percentile(90), send.Samples.Percentile(99), send.Samples.Min, send.Samples.Max, $"{send.Ok}/{send.Total} acked, {arrived}/{expected} received");
             latency.Row(server.Label, "  of which login", loginPart.Count, loginPart.Median, loginPart.Percentile(90), loginPart.Percentile(99), loginPart.Min, loginPart.Max, "");
@@ -120,6 +122,7 @@ internal static class ClientSuite
         var bob = server.Jid("bob");
         var bodies = Enumerable.Range(0, count).Select(i => $"{prefix}{i}").ToArray();
         GC.Collect();
+        var cpu = new CpuMeter(server);
         var allocatedBefore = GC.GetTotalAllocatedBytes(true);
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < count; i++)
@@ -131,6 +134,7 @@ internal static class ClientSuite
         var report = await client.WaitForDeliveryAsync(cancellationToken);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var allocated = GC.GetTotalAllocatedBytes(true) - allocatedBefore;
+        Console.WriteLine($"[{server.Label}] {count} messages, ack wait every {(ackEvery == 0 ? count : ackEvery)}: {cpu.Describe()} in {elapsed.TotalMilliseconds:0} ms wall");
         await client.DisconnectAsync(cancellationToken);
         var arrived = await receiver.WaitForCountAsync(receivedBefore + count, TimeSpan.FromSeconds(60), cancellationToken) - receivedBefore;
         var mode = ackEvery == 0 ? "send all, then one ack wait" : $"ack wait every {ackEvery}";
