@@ -67,16 +67,16 @@ internal sealed class BenchServer : IAsyncDisposable
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 }
 
-/// <summary>CPU time of this process and of the Prosody process (from its pidfile and /proc), to see which side a burst is bound by.</summary>
+/// <summary>CPU time of this process and of the Prosody process (found in /proc by its private config path), to see which side a burst is bound by.</summary>
 internal sealed class CpuMeter
 {
-    private readonly string _prosodyPidFile;
+    private readonly string _configPath;
     private readonly TimeSpan _selfStart;
     private readonly double _prosodyStart;
 
     public CpuMeter(BenchServer server)
     {
-        _prosodyPidFile = Path.Combine(server.Server.DataDirectory, "prosody.pid");
+        _configPath = server.Server.ConfigPath;
         _selfStart = SelfCpu();
         _prosodyStart = ProsodyCpuMs();
     }
@@ -87,21 +87,49 @@ internal sealed class CpuMeter
         return self.TotalProcessorTime;
     }
 
-    /// <summary>utime + stime of the server in ms; NaN when /proc cannot be read.</summary>
+    /// <summary>utime + stime in ms of every process whose command line names the private config (Prosody and its guard); NaN when /proc cannot be read.</summary>
     private double ProsodyCpuMs()
     {
-        try
+        long ticks = 0;
+        var found = false;
+        foreach (var pid in ProsodyPids())
         {
-            var pid = File.ReadAllText(_prosodyPidFile).Trim();
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is 14th, stime 15th.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-            return ticks * 10.0; // USER_HZ is 100 on Linux
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is 14th, stime 15th.
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                found = true;
+            }
+            catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or IndexOutOfRangeException)
+            {
+                // A process that ended meanwhile.
+            }
         }
-        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or IndexOutOfRangeException)
+        return found ? ticks * 10.0 : double.NaN; // USER_HZ is 100 on Linux
+    }
+
+    private IEnumerable<string> ProsodyPids()
+    {
+        if (!Directory.Exists("/proc"))
+            yield break;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            return double.NaN;
+            var name = Path.GetFileName(dir);
+            if (!name.All(char.IsAsciiDigit) || name == Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                continue;
+            string cmdline;
+            try
+            {
+                cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (cmdline.Contains(_configPath, StringComparison.Ordinal))
+                yield return name;
         }
     }
 

@@ -46,7 +46,7 @@ internal static class Program
             e.Cancel = true;
             cancel.Cancel();
         };
-        Console.WriteLine($"# XmppBench {args[0]}: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"# XmppBench {args[0]}: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
         switch (args[0])
         {
             case "client":
@@ -71,6 +71,10 @@ internal static class Program
         }
         return 0;
     }
+
+    /// <summary>Other work on the machine skews every figure; the load average says how much there was.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static BenchSettings Parse(string[] options)
     {
