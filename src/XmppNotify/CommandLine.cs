@@ -61,8 +61,12 @@ internal static class CommandLine
           3  connection failure: refused, unreachable, TLS or certificate error, timeout, broken session
           4  authentication failed
           5  partial delivery: a target was rejected (unknown user, room not joinable) or not acknowledged
+          130  interrupted (Ctrl+C)
         When several URLs fail, the code is that of the first failing URL, in the order given, that is not
-        optional=yes. On failure, one line per failed URL is written to standard error.
+        optional=yes. Invalid URLs are reported and skipped; the others are still sent to. On failure, one
+        line per failed URL is written to standard error. Passwords are never printed.
+
+        A private CA can be trusted with SSL_CERT_FILE=ca.pem (the URL cannot name one). See README.md.
         """;
 
     /// <summary>Reads <paramref name="args"/>; returns null and sets <paramref name="error"/> on a usage error.</summary>
