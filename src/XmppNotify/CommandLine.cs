@@ -9,7 +9,7 @@ internal sealed class CliOptions
 
     public string? Body { get; set; }
 
-    /// <summary>0 quiet, 1 (-v) progress on stderr, 2 (-vv) also debug detail.</summary>
+    /// <summary>0 quiet, 1 (-v) progress on stderr, 2 (-vv) also the XMPP exchange.</summary>
     public int Verbosity { get; set; }
 
     public NotifyFormat Format { get; set; } = NotifyFormat.Text;
@@ -47,7 +47,7 @@ internal static class CommandLine
               --dry-run        Print what would be done for each URL as a JSON array and exit; nothing is
                                sent and no connection is made. The password is never printed.
           -v                   Log progress to standard error and list what was delivered.
-          -vv                  Also log debugging detail.
+          -vv                  Also log the XMPP exchange (SASL secrets are redacted).
           -h, --help           Show this text.
               --version        Show the version.
 

@@ -73,9 +73,13 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
         var valid = parsed.Where(p => p.Plan is not null).Select(p => p.Raw).ToList();
         var result = valid.Count == 0
             ? new NotifyResult([])
-            : await new XmppNotifier(logger).NotifyAsync(valid, [notification], cancellationToken).ConfigureAwait(false);
+            : await new XmppNotifier(logger, NotifierOptions(options.Verbosity)).NotifyAsync(valid, [notification], cancellationToken).ConfigureAwait(false);
         return await ReportAsync(parsed, result, options.Verbosity > 0).ConfigureAwait(false);
     }
+
+    private XmppNotifierOptions? NotifierOptions(int verbosity) => verbosity < 2
+        ? null
+        : new XmppNotifierOptions { ConfigureClient = client => client.ProtocolLogger = new StderrProtocolLogger(stderr) };
 
     /// <summary>Failures on stderr, one line per URL; with -v the deliveries on stdout. Returns the exit code.</summary>
     private async Task<int> ReportAsync(List<ParsedUrl> parsed, NotifyResult result, bool verbose)

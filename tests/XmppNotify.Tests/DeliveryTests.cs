@@ -65,6 +65,8 @@ public class DeliveryTests(ProsodyFixture prosody) : IClassFixture<ProsodyFixtur
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("delivered to bob@", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("info:", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("C: <starttls", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("S: <success", result.Stderr, StringComparison.Ordinal);
         AssertNoPassword(result);
         await bob.WaitForMessageAsync(m => m.Body == marker, ArrivalTimeout);
     }
