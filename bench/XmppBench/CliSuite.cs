@@ -16,7 +16,7 @@ internal static class CliSuite
 
     public static async Task<int> RunAsync(BenchSettings settings, CancellationToken cancellationToken)
     {
-        Console.WriteLine($"## cli: {settings.CliRuns} cold runs of each sender, alternating, after 2 warm-up runs each");
+        Console.WriteLine($"## cli: {settings.CliRuns} cold runs of each sender and trust-store variant, alternating, after 2 warm-up runs each");
         if (!File.Exists(GnuTime))
         {
             Console.Error.WriteLine($"{GnuTime} is missing: install GNU time (apt-get install time) to measure peak RSS.");
@@ -27,8 +27,8 @@ internal static class CliSuite
         Console.WriteLine($"xmpp-notify: {notify} ({new FileInfo(notify).Length / 1048576.0:0.0} MiB)");
         Console.WriteLine($"go-sendxmpp: {sendxmpp} ({await VersionAsync(sendxmpp, cancellationToken)})");
 
-        var table = new Table("server", "sender", "ok", "failed", "median ms", "p90 ms", "min ms", "max ms", "median peak RSS MiB", "max peak RSS MiB");
-        var ratios = new Table("server", "median ratio xmpp-notify/go-sendxmpp", "goal", "RSS ratio");
+        var table = new Table("server", "sender", "trust store", "ok", "failed", "median ms", "p90 ms", "min ms", "max ms", "median peak RSS MiB", "max peak RSS MiB");
+        var ratios = new Table("server", "trust store", "median ratio xmpp-notify/go-sendxmpp", "goal", "RSS ratio");
         foreach (var nagle in settings.NagleModes)
         {
             await using var server = await BenchServer.StartAsync(nagle);
@@ -37,13 +37,20 @@ internal static class CliSuite
             var work = Directory.CreateTempSubdirectory("xmppbench-cli-");
             try
             {
+                // Pairs (xmpp-notify, go-sendxmpp): first with the system certificate directory as it is, then with
+                // SSL_CERT_DIR pointing at an empty directory, so that neither scans the ~280 files of /etc/ssl/certs.
+                var emptyCertDir = Directory.CreateDirectory(Path.Combine(work.FullName, "empty-cert-dir")).FullName;
+                var plainNotify = Sender.XmppNotify(notify, server, prefix, work.FullName);
+                var plainGo = Sender.GoSendxmpp(sendxmpp, server, prefix, work.FullName);
                 var senders = new[]
                 {
-                    Sender.XmppNotify(notify, server, prefix, work.FullName),
-                    Sender.GoSendxmpp(sendxmpp, server, prefix, work.FullName),
+                    plainNotify,
+                    plainGo,
+                    plainNotify.WithEmptyCertDir(emptyCertDir),
+                    plainGo.WithEmptyCertDir(emptyCertDir),
                 };
                 // Trust check: without SSL_CERT_FILE both must fail verification, which shows both verify and both trust the CA only through it.
-                foreach (var sender in senders)
+                foreach (var sender in senders.Take(2))
                 {
                     var untrusted = sender with { Environment = sender.Environment.Where(e => e.Key != "SSL_CERT_FILE").ToDictionary() };
                     var check = await RunOnceAsync(untrusted, work.FullName, cancellationToken);
@@ -78,9 +85,10 @@ internal static class CliSuite
                 for (var s = 0; s < senders.Length; s++)
                 {
                     var (wall, rss, failed) = results[s];
-                    table.Row(server.Label, senders[s].Name, wall.Count, failed, wall.Median, wall.Percentile(90), wall.Min, wall.Max, rss.Median, rss.Max);
+                    table.Row(server.Label, senders[s].Name, senders[s].Variant, wall.Count, failed, wall.Median, wall.Percentile(90), wall.Min, wall.Max, rss.Median, rss.Max);
                 }
-                ratios.Row(server.Label, results[0].Wall.Median / results[1].Wall.Median, "<= 0.6", results[0].Rss.Median / results[1].Rss.Median);
+                for (var s = 0; s + 1 < senders.Length; s += 2)
+                    ratios.Row(server.Label, senders[s].Variant, results[s].Wall.Median / results[s + 1].Wall.Median, "<= 0.6", results[s].Rss.Median / results[s + 1].Rss.Median);
             }
             finally
             {
@@ -98,6 +106,14 @@ internal static class CliSuite
     private sealed record Sender(string Name, string Executable, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)
     {
         public string? Stdin { get; init; }
+
+        public string Variant { get; init; } = "CA file + system dir";
+
+        public Sender WithEmptyCertDir(string emptyDirectory) => this with
+        {
+            Variant = "CA file, empty SSL_CERT_DIR",
+            Environment = new Dictionary<string, string>(Environment) { ["SSL_CERT_DIR"] = emptyDirectory },
+        };
 
         /// <summary>The URL (with the password) travels in XMPP_URLS, not on the command line.</summary>
         public static Sender XmppNotify(string executable, BenchServer server, string prefix, string work) =>
@@ -186,7 +202,7 @@ internal static class CliSuite
             return executable;
         Console.WriteLine($"Publishing xmpp-notify (NativeAOT, linux-x64) into {output} ...");
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, WorkingDirectory = root };
-        foreach (var arg in new[] { "publish", "src/XmppNotify", "-c", "Release", "-r", "linux-x64", "-o", output, "--nologo", "-v", "quiet" })
+        foreach (var arg in new[] { "publish", "src/XmppNotify", "-c", "Release", "-r", "linux-x64", "-p:RestoreEnablePackagePruning=true", "-o", output, "--nologo", "-v", "quiet" })
             info.ArgumentList.Add(arg);
         info.Environment["XMPP_BUILD_SLOT"] = "bench";
         using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start dotnet publish.");
