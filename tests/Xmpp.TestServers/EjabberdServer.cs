@@ -28,7 +28,7 @@ public sealed class EjabberdOptions
 /// A private ejabberd 23.01 node (own config dir, spool, logs, node name and distribution port, no epmd)
 /// run in the foreground under a process guard.
 /// </summary>
-public sealed class EjabberdServer : IAsyncDisposable
+public sealed class EjabberdServer : IXmppTestServer
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(15) };
     private readonly EjabberdOptions options;

@@ -8,7 +8,7 @@ namespace Xmpp.TestServers;
 /// A private Prosody 0.12 instance (own config, data, certificates and loopback ports) run as a guarded
 /// foreground child process. Config comes from prosody.cfg.lua.in, shared with scripts/dev-prosody.sh.
 /// </summary>
-public sealed class ProsodyServer : IAsyncDisposable
+public sealed class ProsodyServer : IXmppTestServer
 {
     private const int MaxPortAttempts = 3;
     private readonly ProsodyOptions options;

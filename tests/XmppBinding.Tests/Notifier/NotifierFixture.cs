@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Threading.Channels;
 using Xmpp.TestServers;
 
 namespace Xmpp.Binding.Tests.Notifier;
@@ -46,45 +45,8 @@ public class NotifierFixture : IAsyncLifetime
         },
     });
 
-    public async Task<XmppClient> ReceiverAsync(string user)
-    {
-        var client = new XmppClient(new XmppClientOptions(Jid.Parse($"{user}@{Domain}"), Password(user))
-        {
-            ConnectHost = "127.0.0.1",
-            Port = Server.C2sPort,
-            TrustedRoots = [Server.CaCertificate],
-        });
-        await client.LoginAsync();
-        await client.SendPresenceAsync();
-        await client.PingAsync();
-        return client;
-    }
+    public Task<XmppClient> ReceiverAsync(string user) => Server.ReceiverAsync(user, Password(user));
 
     public Task<SlixmppPeer> IndependentReceiverAsync(string user, IEnumerable<string>? rooms = null, string? nick = null) =>
         SlixmppPeer.StartAsync($"{user}@{Domain}", Password(user), "127.0.0.1", Server.C2sPort, Server.CaCertificatePemPath, rooms, nick);
-}
-
-public static class ReceiverExtensions
-{
-    public static async Task<ReceivedMessage> WaitForAsync(this XmppClient client, Func<ReceivedMessage, bool> match, TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
-        var seen = new List<string>();
-        try
-        {
-            await foreach (var message in client.Messages.ReadAllAsync(cts.Token))
-            {
-                if (match(message))
-                    return message;
-                seen.Add(message.Xml);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (ChannelClosedException)
-        {
-        }
-        throw new TimeoutException("The expected message did not arrive. Received instead: " + (seen.Count == 0 ? "nothing" : string.Join(Environment.NewLine, seen)));
-    }
 }

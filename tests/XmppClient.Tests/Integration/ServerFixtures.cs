@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Threading.Channels;
 using Xmpp.TestServers;
 
 namespace Xmpp.Tests.Integration;
@@ -8,49 +7,50 @@ namespace Xmpp.Tests.Integration;
 /// <summary>An account on a test server; the password is random per run.</summary>
 public sealed record TestAccount(string User, string Password, Jid Jid);
 
-/// <summary>Shared pieces of the server fixtures: accounts, client options pointing at the server, receiver sessions.</summary>
-public abstract class ServerFixtureBase : IAsyncLifetime
+/// <summary>A private server with accounts alice, bob and carol (random passwords), options pointing at it, receiver sessions.</summary>
+public abstract class ServerFixture : IAsyncLifetime
 {
     private readonly Dictionary<string, TestAccount> _accounts = new(StringComparer.Ordinal);
+    private IXmppTestServer? _server;
 
-    public abstract string Domain { get; }
+    public IXmppTestServer Server => _server ?? throw new InvalidOperationException("not started");
 
-    public abstract string MucDomain { get; }
+    public string Domain => Server.Domain;
 
-    public abstract int C2sPort { get; }
+    public string MucDomain => Server.MucDomain;
 
-    public abstract int DirectTlsPort { get; }
+    public int C2sPort => Server.C2sPort;
 
-    public abstract X509Certificate2 Ca { get; }
+    public int DirectTlsPort => Server.DirectTlsPort;
+
+    public X509Certificate2 Ca => Server.CaCertificate;
 
     public TestAccount this[string user] => _accounts[user];
 
-    protected abstract Task StartServerAsync();
-
-    protected abstract Task RegisterAsync(string user, string password);
-
-    protected abstract Task StopServerAsync();
-
-    protected virtual IEnumerable<string> AccountNames => ["alice", "bob", "carol"];
+    protected abstract Task<IXmppTestServer> StartServerAsync();
 
     public async Task InitializeAsync()
     {
-        await StartServerAsync();
-        foreach (var user in AccountNames)
+        _server = await StartServerAsync();
+        foreach (var user in new[] { "alice", "bob", "carol" })
         {
             var password = "pw-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
-            await RegisterAsync(user, password);
+            await Server.RegisterAsync(user, password);
             _accounts[user] = new TestAccount(user, password, Jid.Parse($"{user}@{Domain}"));
         }
     }
 
-    public Task DisposeAsync() => StopServerAsync();
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+            await _server.DisposeAsync();
+    }
 
     /// <summary>Options for an account, connecting to the loopback server and trusting the test CA.</summary>
     public XmppClientOptions Options(string user, SecureSocketOptions security = SecureSocketOptions.StartTls, string? password = null) =>
         new(this[user].Jid, password ?? this[user].Password)
         {
-            ConnectHost = "127.0.0.1",
+            ConnectHost = Server.Host,
             Port = security == SecureSocketOptions.DirectTls ? DirectTlsPort : C2sPort,
             Security = security,
             TrustedRoots = [Ca],
@@ -58,129 +58,26 @@ public abstract class ServerFixtureBase : IAsyncLifetime
             ResponseTimeout = TimeSpan.FromSeconds(10),
         };
 
-    /// <summary>A logged-in session that announced presence, so it receives messages sent to the bare JID.</summary>
-    public async Task<XmppClient> ReceiverAsync(string user, string? resource = null)
-    {
-        var options = Options(user);
-        options.Resource = resource;
-        var client = new XmppClient(options);
-        await client.LoginAsync();
-        await client.SendPresenceAsync();
-        // Presence is handled by the server before anything sent after this round trip.
-        await client.PingAsync();
-        return client;
-    }
+    public Task<XmppClient> ReceiverAsync(string user, string? resource = null) => Server.ReceiverAsync(user, this[user].Password, resource);
 }
 
-public sealed class ProsodyFixture : ServerFixtureBase
+public sealed class ProsodyFixture : ServerFixture
 {
-    private ProsodyServer? _server;
+    public int HttpPort => ((ProsodyServer)Server).HttpPort;
 
-    public ProsodyServer Server => _server ?? throw new InvalidOperationException("not started");
-
-    public override string Domain => Server.Domain;
-
-    public override string MucDomain => Server.MucDomain;
-
-    public override int C2sPort => Server.C2sPort;
-
-    public override int DirectTlsPort => Server.DirectTlsPort;
-
-    public override X509Certificate2 Ca => Server.CaCertificate;
-
-    protected override async Task StartServerAsync() => _server = await ProsodyServer.StartAsync();
-
-    protected override Task RegisterAsync(string user, string password) => Server.RegisterAsync(user, password);
-
-    protected override async Task StopServerAsync()
-    {
-        if (_server is not null)
-            await _server.DisposeAsync();
-    }
+    protected override async Task<IXmppTestServer> StartServerAsync() => await ProsodyServer.StartAsync();
 }
 
 /// <summary>A Prosody that allows plaintext logins and has no stream management: mode none, and the ping fallback.</summary>
-public sealed class PlaintextProsodyFixture : ServerFixtureBase
+public sealed class PlaintextProsodyFixture : ServerFixture
 {
-    private ProsodyServer? _server;
-
-    public ProsodyServer Server => _server ?? throw new InvalidOperationException("not started");
-
-    public override string Domain => Server.Domain;
-
-    public override string MucDomain => Server.MucDomain;
-
-    public override int C2sPort => Server.C2sPort;
-
-    public override int DirectTlsPort => Server.DirectTlsPort;
-
-    public override X509Certificate2 Ca => Server.CaCertificate;
-
-    protected override async Task StartServerAsync() =>
-        _server = await ProsodyServer.StartAsync(new ProsodyOptions { AllowPlaintext = true, StreamManagement = false });
-
-    protected override Task RegisterAsync(string user, string password) => Server.RegisterAsync(user, password);
-
-    protected override async Task StopServerAsync()
-    {
-        if (_server is not null)
-            await _server.DisposeAsync();
-    }
+    protected override async Task<IXmppTestServer> StartServerAsync() =>
+        await ProsodyServer.StartAsync(new ProsodyOptions { AllowPlaintext = true, StreamManagement = false });
 }
 
-public sealed class EjabberdFixture : ServerFixtureBase
+public sealed class EjabberdFixture : ServerFixture
 {
-    private EjabberdServer? _server;
-
-    public EjabberdServer Server => _server ?? throw new InvalidOperationException("not started");
-
-    public override string Domain => Server.Domain;
-
-    public override string MucDomain => Server.MucDomain;
-
-    public override int C2sPort => Server.C2sPort;
-
-    public override int DirectTlsPort => Server.DirectTlsPort;
-
-    public override X509Certificate2 Ca => Server.CaCertificate;
-
-    protected override IEnumerable<string> AccountNames => ["alice", "bob"];
-
-    protected override async Task StartServerAsync() => _server = await EjabberdServer.StartAsync();
-
-    protected override Task RegisterAsync(string user, string password) => Server.RegisterAsync(user, password);
-
-    protected override async Task StopServerAsync()
-    {
-        if (_server is not null)
-            await _server.DisposeAsync();
-    }
-}
-
-public static class ClientTestExtensions
-{
-    /// <summary>Waits for the first received message that matches; fails with what did arrive.</summary>
-    public static async Task<ReceivedMessage> WaitForAsync(this XmppClient client, Func<ReceivedMessage, bool> match, TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
-        var seen = new List<string>();
-        try
-        {
-            await foreach (var message in client.Messages.ReadAllAsync(cts.Token))
-            {
-                if (match(message))
-                    return message;
-                seen.Add(message.Xml);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (ChannelClosedException)
-        {
-        }
-        throw new TimeoutException("The expected message did not arrive. Received instead: " + (seen.Count == 0 ? "nothing" : string.Join(Environment.NewLine, seen)));
-    }
+    protected override async Task<IXmppTestServer> StartServerAsync() => await EjabberdServer.StartAsync();
 }
 
 /// <summary>Records the protocol exchange, to assert on what crossed the wire (and what did not).</summary>

@@ -7,7 +7,7 @@ public sealed class WebSocketTests(ProsodyFixture server) : IClassFixture<Prosod
     {
         await using var receiver = await server.ReceiverAsync("bob");
         var options = server.Options("alice", SecureSocketOptions.None);
-        options.WebSocketUri = new Uri($"ws://127.0.0.1:{server.Server.HttpPort}/xmpp-websocket");
+        options.WebSocketUri = new Uri($"ws://127.0.0.1:{server.HttpPort}/xmpp-websocket");
         await using var client = new XmppClient(options);
         await client.LoginAsync();
         Assert.True(client.IsStreamManagementEnabled);
