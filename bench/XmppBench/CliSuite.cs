@@ -46,6 +46,8 @@ internal static class CliSuite
                 {
                     plainNotify,
                     plainGo,
+                    Sender.XmppNotify(notify, server, prefix, work.FullName, verify: false),
+                    Sender.GoSendxmpp(sendxmpp, server, prefix, work.FullName, verify: false),
                     plainNotify.WithEmptyCertDir(emptyCertDir),
                     plainGo.WithEmptyCertDir(emptyCertDir),
                 };
@@ -116,15 +118,24 @@ internal static class CliSuite
         };
 
         /// <summary>The URL (with the password) travels in XMPP_URLS, not on the command line.</summary>
-        public static Sender XmppNotify(string executable, BenchServer server, string prefix, string work) =>
-            new("xmpp-notify", executable, ["-b", prefix + "from xmpp-notify"], new Dictionary<string, string>
-            {
-                ["XMPP_URLS"] = server.SenderUrl,
-                ["SSL_CERT_FILE"] = server.Server.CaCertificatePemPath,
-            });
+        public static Sender XmppNotify(string executable, BenchServer server, string prefix, string work, bool verify = true) =>
+            verify
+                ? new("xmpp-notify", executable, ["-b", prefix + "from xmpp-notify"], new Dictionary<string, string>
+                {
+                    ["XMPP_URLS"] = server.SenderUrl,
+                    ["SSL_CERT_FILE"] = server.Server.CaCertificatePemPath,
+                })
+                : new("xmpp-notify", executable, ["-b", prefix + "from xmpp-notify"], new Dictionary<string, string>
+                {
+                    ["XMPP_URLS"] = server.SenderUrl + "&verify=no",
+                })
+                { Variant = NoVerification };
+
+        /// <summary>The machine's trust setup untouched (no SSL_* variables); the test CA is no system root, so both skip verification.</summary>
+        public const string NoVerification = "system store as is, verify off";
 
         /// <summary>The test servers' go-sendxmpp helper builds the command line: account in a private config file (-f), STARTTLS, body on stdin.</summary>
-        public static Sender GoSendxmpp(string executable, BenchServer server, string prefix, string work)
+        public static Sender GoSendxmpp(string executable, BenchServer server, string prefix, string work, bool verify = true)
         {
             var request = new GoSendxmppRequest
             {
@@ -134,13 +145,14 @@ internal static class CliSuite
                 Port = server.Port,
                 Recipient = $"bob@{server.Domain}",
                 Message = prefix + "from go-sendxmpp",
-                CaPemPath = server.Server.CaCertificatePemPath,
+                CaPemPath = verify ? server.Server.CaCertificatePemPath : null, // null: -n, no verification
             };
-            var config = Path.Combine(work, "sendxmpprc");
+            var config = Path.Combine(work, verify ? "sendxmpprc" : "sendxmpprc-noverify");
             TestServers.GoSendxmpp.WriteConfigFile(request, config);
             return new("go-sendxmpp", executable, TestServers.GoSendxmpp.BuildArguments(request, config), TestServers.GoSendxmpp.EnvironmentFor(request))
             {
                 Stdin = request.Message,
+                Variant = verify ? "CA file + system dir" : NoVerification,
             };
         }
     }

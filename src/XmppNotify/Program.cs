@@ -4,6 +4,7 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        CertificateDirectory.SkipWhenBundleHasItAll();
         using var interrupted = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
