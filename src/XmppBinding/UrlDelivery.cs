@@ -125,20 +125,3 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
     [LoggerMessage(Level = LogLevel.Information, Message = "Retrying XMPP delivery to {Url} ({Attempt} of {Retries})")]
     private static partial void LogRetry(ILogger logger, string url, int attempt, int retries);
 }
-
-/// <summary>Hides the password of a URL that could not be parsed (a parsed one redacts itself).</summary>
-internal static class UrlRedaction
-{
-    public static string Redact(string url)
-    {
-        var scheme = url.IndexOf("://", StringComparison.Ordinal);
-        if (scheme < 0)
-            return "(unparseable URL)";
-        var rest = url[(scheme + 3)..];
-        var queryStart = rest.IndexOf('?', StringComparison.Ordinal);
-        var authorityAndPath = queryStart < 0 ? rest : rest[..queryStart];
-        var at = authorityAndPath.LastIndexOf('@');
-        // Everything before the last '@' may hold credentials (user:pass@ or the legacy user/pass@).
-        return at < 0 ? url : url[..(scheme + 3)] + "****" + rest[at..];
-    }
-}

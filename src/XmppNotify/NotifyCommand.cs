@@ -147,7 +147,7 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
     private sealed record ParsedUrl(string Raw, AppriseXmppUrl? Plan, AppriseUrlException? Error)
     {
         /// <summary>A rejected URL is shown with its credentials hidden; a valid one redacts itself.</summary>
-        public string Redacted => Plan?.ToString() ?? UrlRedactor.Redact(Raw);
+        public string Redacted => Plan?.ToString() ?? UrlRedaction.Redact(Raw);
 
         public static ParsedUrl From(string raw) =>
             AppriseXmppUrl.TryParse(raw, out var plan, out var error) ? new ParsedUrl(raw, plan, null) : new ParsedUrl(raw, null, error);

@@ -1,19 +1,20 @@
 using System.Text;
 
-namespace Xmpp.Notify;
+namespace Xmpp.Binding.Apprise;
 
 /// <summary>
 /// Hides the credentials of a URL the parser rejected (a parsed URL redacts itself). A rejected URL may be malformed
 /// in any way, so this errs on the side of hiding too much: everything up to the '@' that may end the user-info,
 /// and the value of any <c>password=</c>/<c>pass=</c> parameter.
 /// </summary>
-internal static class UrlRedactor
+public static class UrlRedaction
 {
     private const string Mask = "****";
     private static readonly char[] ParameterSeparators = ['&', ';'];
 
     public static string Redact(string url)
     {
+        ArgumentNullException.ThrowIfNull(url);
         var text = url.Trim();
         var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
         if (schemeEnd < 0)
