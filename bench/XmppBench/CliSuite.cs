@@ -214,7 +214,7 @@ internal static class CliSuite
             return executable;
         Console.WriteLine($"Publishing xmpp-notify (NativeAOT, linux-x64) into {output} ...");
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, WorkingDirectory = root };
-        foreach (var arg in new[] { "publish", "src/XmppNotify", "-c", "Release", "-r", "linux-x64", "-p:RestoreEnablePackagePruning=true", "-o", output, "--nologo", "-v", "quiet" })
+        foreach (var arg in new[] { "publish", "src/XmppNotify", "-c", "Release", "-r", "linux-x64", "-o", output, "--nologo", "-v", "quiet" })
             info.ArgumentList.Add(arg);
         info.Environment["XMPP_BUILD_SLOT"] = "bench";
         using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start dotnet publish.");
