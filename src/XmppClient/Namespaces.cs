@@ -18,4 +18,5 @@ internal static class Namespaces
     public const string XhtmlIm = "http://jabber.org/protocol/xhtml-im";
     public const string Xhtml = "http://www.w3.org/1999/xhtml";
     public const string Delay = "urn:xmpp:delay";
+    public const string Xml = "http://www.w3.org/XML/1998/namespace";
 }

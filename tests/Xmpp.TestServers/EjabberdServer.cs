@@ -165,18 +165,7 @@ public sealed class EjabberdServer : IXmppTestServer
         await LaunchAndWaitAsync(ct).ConfigureAwait(false);
     }
 
-    public string LogTail(int lines = 40)
-    {
-        try
-        {
-            var all = File.ReadAllLines(LogPath);
-            return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
-        }
-        catch (IOException)
-        {
-            return "(no log)";
-        }
-    }
+    public string LogTail(int lines = 40) => ProcessRunner.Tail(LogPath, lines);
 
     public async ValueTask DisposeAsync()
     {

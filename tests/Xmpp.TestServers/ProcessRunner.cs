@@ -8,6 +8,20 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 /// <summary>Runs short-lived helper commands (prosodyctl, ejabberdctl, go-sendxmpp) with a timeout.</summary>
 public static class ProcessRunner
 {
+    /// <summary>The last lines of a server's log file, for failure messages.</summary>
+    public static string Tail(string path, int lines)
+    {
+        try
+        {
+            var all = File.ReadAllLines(path);
+            return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+        }
+        catch (IOException)
+        {
+            return "(no log)";
+        }
+    }
+
     public static async Task<ProcessResult> RunAsync(
         string fileName,
         IEnumerable<string> arguments,

@@ -126,18 +126,7 @@ public sealed class ProsodyServer : IXmppTestServer
     }
 
     /// <summary>The last lines of the Prosody log, for failure messages.</summary>
-    public string LogTail(int lines = 40)
-    {
-        try
-        {
-            var all = File.ReadAllLines(LogPath);
-            return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
-        }
-        catch (IOException)
-        {
-            return "(no log)";
-        }
-    }
+    public string LogTail(int lines = 40) => ProcessRunner.Tail(LogPath, lines);
 
     public async ValueTask DisposeAsync()
     {

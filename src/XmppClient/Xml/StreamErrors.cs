@@ -5,8 +5,8 @@ namespace Xmpp.Xml;
 /// <summary>Reads <c>&lt;stream:error&gt;</c> (RFC 6120 §4.9).</summary>
 internal static class StreamErrors
 {
-    private static readonly XNamespace ErrorsNamespace = XmlSafety.StreamErrorsNamespace;
-    private static readonly XName ErrorName = XNamespace.Get(XmlSafety.StreamsNamespace).GetName("error");
+    private static readonly XNamespace ErrorsNamespace = Namespaces.StreamErrors;
+    private static readonly XName ErrorName = XNamespace.Get(Namespaces.Streams).GetName("error");
 
     public static bool IsStreamError(XElement element) => element.Name == ErrorName;
 

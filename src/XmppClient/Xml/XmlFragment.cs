@@ -169,7 +169,7 @@ internal static class XmlFragment
         var names = new NameTable();
         var namespaces = new XmlNamespaceManager(names);
         namespaces.AddNamespace(string.Empty, defaultNamespace);
-        namespaces.AddNamespace("stream", XmlSafety.StreamsNamespace);
+        namespaces.AddNamespace("stream", Namespaces.Streams);
         return new XmlParserContext(names, namespaces, null, XmlSpace.None);
     }
 }

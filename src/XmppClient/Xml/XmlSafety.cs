@@ -5,11 +5,6 @@ namespace Xmpp.Xml;
 /// <summary>Parser settings shared by every place that reads XML from the network or from users (RFC 6120 §11).</summary>
 internal static class XmlSafety
 {
-    public const string ClientNamespace = "jabber:client";
-    public const string StreamsNamespace = "http://etherx.jabber.org/streams";
-    public const string StreamErrorsNamespace = "urn:ietf:params:xml:ns:xmpp-streams";
-    public const string XmlNamespace = "http://www.w3.org/XML/1998/namespace";
-
     /// <summary>
     /// No DTD (so no entity expansion, no external fetches), no resolver, strict characters. Comments and processing
     /// instructions are restricted XML that servers do not send; they are skipped rather than fatal.

@@ -172,7 +172,7 @@ internal sealed class XmlStreamReader : IDisposable
     {
         var local = reader.LocalName;
         var ns = reader.NamespaceURI;
-        if (ns == XmlSafety.StreamsNamespace && local == "error")
+        if (ns == Namespaces.Streams && local == "error")
         {
             // Some servers reject a connection with a bare stream error and no header.
             var error = await ReadRestOfElementAsync().ConfigureAwait(false);
@@ -186,18 +186,18 @@ internal sealed class XmlStreamReader : IDisposable
                 $"The server's stream starts with <{reader.Name}> instead of <stream:stream>.", "bad-format");
         }
 
-        if (ns != XmlSafety.StreamsNamespace)
+        if (ns != Namespaces.Streams)
         {
             throw new XmppProtocolException(
-                $"The server's stream element is in the namespace '{ns}' instead of '{XmlSafety.StreamsNamespace}'.",
+                $"The server's stream element is in the namespace '{ns}' instead of '{Namespaces.Streams}'.",
                 "invalid-namespace");
         }
 
         var contentNamespace = reader.LookupNamespace(string.Empty);
-        if (contentNamespace != XmlSafety.ClientNamespace)
+        if (contentNamespace != Namespaces.Client)
         {
             throw new XmppProtocolException(
-                $"The server's stream content namespace is '{contentNamespace}' instead of '{XmlSafety.ClientNamespace}'.",
+                $"The server's stream content namespace is '{contentNamespace}' instead of '{Namespaces.Client}'.",
                 "invalid-namespace");
         }
 

@@ -45,8 +45,8 @@ internal static class XmlStreamWriter
             sb.Append('\'');
         }
 
-        sb.Append(" xmlns='").Append(XmlSafety.ClientNamespace)
-          .Append("' xmlns:stream='").Append(XmlSafety.StreamsNamespace).Append("'>");
+        sb.Append(" xmlns='").Append(Namespaces.Client)
+          .Append("' xmlns:stream='").Append(Namespaces.Streams).Append("'>");
         return sb.ToString();
     }
 
@@ -106,7 +106,7 @@ internal static class XmlStreamWriter
         sb.Clear();
         try
         {
-            WriteElement(sb, element, standalone ? string.Empty : XmlSafety.ClientNamespace, streamPrefixInScope: !standalone, depth: 0);
+            WriteElement(sb, element, standalone ? string.Empty : Namespaces.Client, streamPrefixInScope: !standalone, depth: 0);
             return sb.ToString();
         }
         finally
@@ -133,12 +133,12 @@ internal static class XmlStreamWriter
         var childStreamPrefix = streamPrefixInScope;
 
         sb.Append('<');
-        if (ns == XmlSafety.StreamsNamespace)
+        if (ns == Namespaces.Streams)
         {
             sb.Append("stream:").Append(local);
             if (!streamPrefixInScope)
             {
-                sb.Append(" xmlns:stream='").Append(XmlSafety.StreamsNamespace).Append('\'');
+                sb.Append(" xmlns:stream='").Append(Namespaces.Streams).Append('\'');
                 childStreamPrefix = true;
             }
         }
@@ -189,7 +189,7 @@ internal static class XmlStreamWriter
         }
 
         sb.Append("</");
-        if (ns == XmlSafety.StreamsNamespace)
+        if (ns == Namespaces.Streams)
         {
             sb.Append("stream:");
         }
@@ -214,7 +214,7 @@ internal static class XmlStreamWriter
             {
                 sb.Append(attrName.LocalName);
             }
-            else if (attrNs == XmlSafety.XmlNamespace)
+            else if (attrNs == Namespaces.Xml)
             {
                 sb.Append("xml:").Append(attrName.LocalName);
             }
