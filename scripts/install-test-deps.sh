@@ -18,4 +18,5 @@ fi
 for service in prosody ejabberd; do
   if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
 done
-echo "test dependencies ready: $(prosody --version 2>/dev/null | head -1 || echo prosody), ejabberd $(dpkg-query -W -f='${Version}' ejabberd)"
+# Versions from dpkg: `prosody --version` is not an option in 0.12 and would start the system server instead.
+echo "test dependencies ready: prosody $(dpkg-query -W -f='${Version}' prosody), ejabberd $(dpkg-query -W -f='${Version}' ejabberd)"
