@@ -27,29 +27,31 @@ public sealed partial class XmppClient
         return id;
     }
 
-    private async Task SendStanzaAsync(string xml, SentMessage? tracked, CancellationToken cancellationToken)
+    private Task SendStanzaAsync(string xml, SentMessage? tracked, CancellationToken cancellationToken)
     {
         EnsureUsable();
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return WriteAsync(ct =>
         {
             _transport.Enqueue(xml);
             _delivery.OnStanzaSent(tracked);
-            await Timeouts.RunAsync(ct => _transport.FlushAsync(ct), _options.ResponseTimeout, "the server to accept data", cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+            return _transport.FlushAsync(ct);
+        }, "the server to accept data", cancellationToken);
     }
 
-    private async Task SendNonzaAsync(string xml, CancellationToken cancellationToken)
+    private Task SendNonzaAsync(string xml, CancellationToken cancellationToken) =>
+        WriteAsync(ct =>
+        {
+            _transport.Enqueue(xml);
+            return _transport.FlushAsync(ct);
+        }, "the server to accept data", cancellationToken);
+
+    /// <summary>One writer at a time (senders and the read loop's answers share the stream), each write bounded.</summary>
+    private async Task WriteAsync(Func<CancellationToken, Task> write, string what, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _transport.Enqueue(xml);
-            await Timeouts.RunAsync(ct => _transport.FlushAsync(ct), _options.ResponseTimeout, "the server to accept data", cancellationToken).ConfigureAwait(false);
+            await Timeouts.RunAsync(write, _options.ResponseTimeout, what, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -135,28 +137,20 @@ public sealed partial class XmppClient
             await CloseTransportAsync().ConfigureAwait(false);
             return _delivery.Report();
         }
-        DeliveryReport report;
         try
         {
-            report = _fault is null ? await WaitForDeliveryAsync(cancellationToken).ConfigureAwait(false) : _delivery.Report();
+            if (_fault is null)
+                await WaitForDeliveryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (XmppException)
         {
-            report = _delivery.Report();
+            // What was not acknowledged shows in the report below.
         }
         if (_fault is null)
         {
             try
             {
-                await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await Timeouts.RunAsync(ct => _transport.CloseStreamAsync(ct), _options.ResponseTimeout, "the server to accept the stream close", cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _writeLock.Release();
-                }
+                await WriteAsync(_transport.CloseStreamAsync, "the server to accept the stream close", cancellationToken).ConfigureAwait(false);
                 await WaitAsync(_serverClosed.Task, "the server to close its stream", cancellationToken).ConfigureAwait(false);
             }
             catch (XmppException)

@@ -52,10 +52,9 @@ public sealed class TcpTransport : IXmppTransport
             _stream = stream;
             return;
         }
-        var first = failures.Count > 0 ? failures[0] : "no address to try";
         var host = _options.ConnectHost ?? _options.Jid.Domain;
-        throw new XmppConnectException(host, _options.Port ?? 0,
-            $"Could not connect to the XMPP server for '{_options.Jid.Domain}': {string.Join("; ", failures.DefaultIfEmpty(first))}.");
+        var reasons = failures.Count > 0 ? string.Join("; ", failures) : "no address to try";
+        throw new XmppConnectException(host, _options.Port ?? 0, $"Could not connect to the XMPP server for '{_options.Jid.Domain}': {reasons}.");
     }
 
     private async Task<Socket?> TryConnectAsync(EndpointCandidate candidate, List<string> failures, CancellationToken cancellationToken)
