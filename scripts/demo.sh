@@ -38,13 +38,13 @@ bash scripts/dev-prosody.sh start >/dev/null
 ca="$repo/.dev/prosody/certs/ca.pem"
 
 say "publishing xmpp-notify (NativeAOT) to $out"
-if dotnet publish src/XmppNotify -c Release -r linux-x64 -p:RestoreEnablePackagePruning=true -o "$out" -nologo -v quiet >"$out.log" 2>&1 \
+if dotnet publish src/XmppNotify.Cli -c Release -r linux-x64 -p:RestoreEnablePackagePruning=true -o "$out" -nologo -v quiet >"$out.log" 2>&1 \
    && [ -x "$out/xmpp-notify" ]; then
   notify=("$out/xmpp-notify")
 else
   # Without the native toolchain the managed build works too, only with a slower start.
   say "native publish failed (see $out.log); using the managed build"
-  dotnet build src/XmppNotify -c Release -o "$out-managed" -nologo -v quiet >>"$out.log" 2>&1 || die "build failed, see $out.log"
+  dotnet build src/XmppNotify.Cli -c Release -o "$out-managed" -nologo -v quiet >>"$out.log" 2>&1 || die "build failed, see $out.log"
   notify=(dotnet "$out-managed/xmpp-notify.dll")
 fi
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Xmpp.Client;
 using Xmpp.TestServers;
 
 namespace Xmpp.Bench;
@@ -47,7 +48,7 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public string Password(string user) => _passwords[user];
 
-    public Jid Jid(string user) => Xmpp.Jid.Parse($"{user}@{Domain}");
+    public Jid Jid(string user) => Xmpp.Client.Jid.Parse($"{user}@{Domain}");
 
     public XmppClientOptions Options(string user, IProtocolLogger? logger = null) => new(Jid(user), Password(user))
     {

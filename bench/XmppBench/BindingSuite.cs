@@ -1,11 +1,14 @@
 using System.Diagnostics;
-using Microsoft.Azure.WebJobs;
 using Microsoft.Azure.WebJobs.Host;
+using Microsoft.Azure.WebJobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Xmpp.Binding;
+using Xmpp.Client;
+using Xmpp.Notifications;
+using Xmpp.Notifications.Contracts;
+using XmppNotify.Azure.WebJobs.Extensions.Xmpp;
 
 namespace Xmpp.Bench;
 

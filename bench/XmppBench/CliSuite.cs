@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Xmpp.Client;
 using Xmpp.TestServers;
 
 namespace Xmpp.Bench;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Xmpp.Client;
 
 namespace Xmpp.Bench;
 

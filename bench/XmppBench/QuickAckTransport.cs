@@ -1,7 +1,8 @@
 using System.Net.Sockets;
 using System.Reflection;
 using System.Xml.Linq;
-using Xmpp.Transport;
+using Xmpp.Client.Transport;
+using Xmpp.Client;
 
 namespace Xmpp.Bench;
 

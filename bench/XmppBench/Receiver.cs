@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Xmpp.Client;
 
 namespace Xmpp.Bench;
 
@@ -100,7 +101,7 @@ internal sealed class ReceiverProcess : IAsyncDisposable
         var settings = JsonSerializer.Deserialize(first ?? "null", ReceiverJson.Default.ReceiverSettings)
             ?? throw new InvalidOperationException("No receiver settings on stdin.");
         var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(settings.CaPemPath));
-        var options = new XmppClientOptions(Xmpp.Jid.Parse(settings.Jid), settings.Password)
+        var options = new XmppClientOptions(Xmpp.Client.Jid.Parse(settings.Jid), settings.Password)
         {
             ConnectHost = settings.Host,
             Port = settings.Port,

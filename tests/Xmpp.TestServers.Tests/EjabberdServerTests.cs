@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using System.Security.Cryptography;
+using Xmpp.Client;
 
 namespace Xmpp.TestServers.Tests;
 

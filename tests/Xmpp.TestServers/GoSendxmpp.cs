@@ -1,4 +1,5 @@
 using System.Globalization;
+using Xmpp.Client;
 
 namespace Xmpp.TestServers;
 

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Xmpp.Client;
 
 namespace Xmpp.TestServers;
 

@@ -1,0 +1,22 @@
+namespace Xmpp.Client;
+
+internal static class Namespaces
+{
+    public const string Client = "jabber:client";
+    public const string Streams = "http://etherx.jabber.org/streams";
+    public const string StreamErrors = "urn:ietf:params:xml:ns:xmpp-streams";
+    public const string Tls = "urn:ietf:params:xml:ns:xmpp-tls";
+    public const string Sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
+    public const string SaslChannelBinding = "urn:xmpp:sasl-cb:0";
+    public const string Bind = "urn:ietf:params:xml:ns:xmpp-bind";
+    public const string Session = "urn:ietf:params:xml:ns:xmpp-session";
+    public const string Stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
+    public const string StreamManagement = "urn:xmpp:sm:3";
+    public const string Ping = "urn:xmpp:ping";
+    public const string Muc = "http://jabber.org/protocol/muc";
+    public const string MucUser = "http://jabber.org/protocol/muc#user";
+    public const string XhtmlIm = "http://jabber.org/protocol/xhtml-im";
+    public const string Xhtml = "http://www.w3.org/1999/xhtml";
+    public const string Delay = "urn:xmpp:delay";
+    public const string Xml = "http://www.w3.org/XML/1998/namespace";
+}

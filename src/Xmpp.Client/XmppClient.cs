@@ -1,0 +1,307 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Threading.Channels;
+using System.Xml.Linq;
+using Xmpp.Client.Sasl;
+using Xmpp.Client.Transport;
+using Xmpp.Client.Xml;
+
+namespace Xmpp.Client;
+
+/// <summary>
+/// One XMPP client session: <see cref="ConnectAsync"/> (transport, TLS), <see cref="AuthenticateAsync"/> (SASL, bind,
+/// stream management), send, then <see cref="DisconnectAsync"/>, which proves delivery before it closes.
+/// Every wait is bounded by <see cref="XmppClientOptions.ResponseTimeout"/> or <see cref="XmppClientOptions.ConnectTimeout"/>.
+/// </summary>
+public sealed partial class XmppClient : IAsyncDisposable
+{
+    private readonly XmppClientOptions _options;
+    private readonly IXmppTransport _transport;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<XElement>> _pendingIqs = new(StringComparer.Ordinal);
+    private readonly Channel<ReceivedMessage> _incoming = Channel.CreateUnbounded<ReceivedMessage>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = true });
+    private readonly TaskCompletionSource _serverClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Stanzas.IdGenerator _ids;
+    private readonly DeliveryTracker _delivery = new();
+    private XElement? _features;
+    private Task? _readLoop;
+    private Exception? _fault;
+    private ClientState _state = ClientState.New;
+
+    public XmppClient(XmppClientOptions options)
+        : this(options, CreateTransport(options))
+    {
+    }
+
+    public XmppClient(XmppClientOptions options, IXmppTransport transport)
+        : this(options, transport, idPrefix: null)
+    {
+    }
+
+    /// <summary>With a fixed stanza-id prefix, so that a replayed transcript can answer by id.</summary>
+    internal XmppClient(XmppClientOptions options, IXmppTransport transport, string? idPrefix)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+        _ids = new Stanzas.IdGenerator(idPrefix);
+    }
+
+    private static IXmppTransport CreateTransport(XmppClientOptions options) =>
+        options.WebSocketUri is null ? new TcpTransport(options) : new WebSocketTransport(options);
+
+    private enum ClientState
+    {
+        New,
+        Connected,
+        Authenticated,
+        Closed,
+    }
+
+    /// <summary>The full JID the server bound for this session.</summary>
+    public Jid? BoundJid { get; private set; }
+
+    /// <summary>The SASL mechanism that authenticated this session.</summary>
+    public string? Mechanism { get; private set; }
+
+    /// <summary>True when XEP-0198 acknowledgements are in use; otherwise delivery is proven by a ping round trip.</summary>
+    public bool IsStreamManagementEnabled => _delivery.SmEnabled;
+
+    /// <summary>True when the session runs over TLS; kept after the session is closed.</summary>
+    public bool IsEncrypted { get; private set; }
+
+    public bool IsAuthenticated => _state == ClientState.Authenticated && _fault is null;
+
+    /// <summary>Messages received (chat, groupchat, headline, normal and error bounces), in arrival order.</summary>
+    public ChannelReader<ReceivedMessage> Messages => _incoming.Reader;
+
+    /// <summary>Connects, secures the connection as <see cref="XmppClientOptions.Security"/> requires, and reads the stream features.</summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        if (_state != ClientState.New)
+            throw new InvalidOperationException("ConnectAsync may be called once per client.");
+        await _transport.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        _state = ClientState.Connected;
+        await OpenStreamAsync(cancellationToken).ConfigureAwait(false);
+
+        if (_transport.IsEncrypted)
+            return;
+        var startTls = _features!.Element(XName.Get("starttls", Namespaces.Tls));
+        var required = startTls?.Element(XName.Get("required", Namespaces.Tls)) is not null;
+        if (_options.Security == SecureSocketOptions.StartTls && (startTls is null || !_transport.SupportsStartTls))
+        {
+            throw new XmppTlsException($"The server for '{_options.Jid.Domain}' does not offer STARTTLS. Refusing to continue in cleartext; only mode=none allows an unencrypted connection.");
+        }
+        // In plaintext mode TLS is still used when the server insists on it: that is never weaker than what was asked.
+        if (startTls is not null && _transport.SupportsStartTls && (_options.Security == SecureSocketOptions.StartTls || required))
+            await StartTlsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task StartTlsAsync(CancellationToken cancellationToken)
+    {
+        _transport.Enqueue($"<starttls xmlns='{Namespaces.Tls}'/>");
+        await _transport.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var answer = await ReadNegotiationAsync("the answer to STARTTLS", cancellationToken).ConfigureAwait(false);
+        if (answer.Name != XName.Get("proceed", Namespaces.Tls))
+            throw new XmppTlsException($"The server refused STARTTLS ({answer.Name.LocalName}).");
+        await _transport.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        await OpenStreamAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task OpenStreamAsync(CancellationToken cancellationToken)
+    {
+        // RFC 6120 §4.7.1: the account name goes into the header only once the stream is protected or authenticated.
+        var from = _transport.IsEncrypted || Mechanism is not null ? _options.Jid.ToString() : null;
+        await Timeouts.RunAsync(ct => _transport.OpenStreamAsync(_options.Jid.Domain, from, ct),
+            _options.ResponseTimeout, "the server's stream header", cancellationToken).ConfigureAwait(false);
+        IsEncrypted = _transport.IsEncrypted;
+        var features = await ReadNegotiationAsync("the stream features", cancellationToken).ConfigureAwait(false);
+        if (features.Name != XName.Get("features", Namespaces.Streams))
+            throw new XmppProtocolException($"Expected <stream:features/>, the server sent <{features.Name.LocalName}/>.", "bad-format");
+        _features = features;
+    }
+
+    /// <summary>Reads one element during negotiation, when nothing else reads: stream errors become exceptions.</summary>
+    private async Task<XElement> ReadNegotiationAsync(string what, CancellationToken cancellationToken)
+    {
+        var element = await Timeouts.RunAsync(ct => _transport.ReadElementAsync(ct), _options.ResponseTimeout, what, cancellationToken).ConfigureAwait(false)
+            ?? throw new XmppProtocolException($"The server closed the stream while the client waited for {what}.", "connection-closed");
+        if (element.Name == XName.Get("error", Namespaces.Streams))
+            throw StreamErrors.ToException(element);
+        return element;
+    }
+
+    /// <summary>Authenticates with SASL, binds a resource, and enables stream management when offered.</summary>
+    public async Task AuthenticateAsync(CancellationToken cancellationToken = default)
+    {
+        if (_state != ClientState.Connected)
+            throw new InvalidOperationException("Call ConnectAsync first, and AuthenticateAsync only once.");
+        await AuthenticateSaslAsync(cancellationToken).ConfigureAwait(false);
+        await OpenStreamAsync(cancellationToken).ConfigureAwait(false);
+        await BindAsync(cancellationToken).ConfigureAwait(false);
+        _state = ClientState.Authenticated;
+        _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
+    }
+
+    /// <summary><see cref="ConnectAsync"/> then <see cref="AuthenticateAsync"/>.</summary>
+    public async Task LoginAsync(CancellationToken cancellationToken = default)
+    {
+        await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await AuthenticateAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AuthenticateSaslAsync(CancellationToken cancellationToken)
+    {
+        var features = _features!;
+        var offered = features.Element(XName.Get("mechanisms", Namespaces.Sasl))?.Elements(XName.Get("mechanism", Namespaces.Sasl))
+            .Select(m => m.Value.Trim()).ToArray() ?? [];
+        if (offered.Length == 0)
+            throw new XmppAuthenticationException($"The server for '{_options.Jid.Domain}' offers no SASL mechanism" + (_transport.IsEncrypted ? "." : " on this unencrypted connection; use TLS (mode=starttls or mode=tls)."));
+        var advertisedBindings = features.Element(XName.Get("sasl-channel-binding", Namespaces.SaslChannelBinding))?
+            .Elements(XName.Get("channel-binding", Namespaces.SaslChannelBinding)).Select(e => (string?)e.Attribute("type") ?? "").ToArray() ?? [];
+        var binding = _transport.Tls is { } tls ? SaslMechanisms.ChooseChannelBinding(advertisedBindings, tls.Protocol, tls.ChannelBindingData) : null;
+        var allowPlain = _transport.IsEncrypted || _options.Security == SecureSocketOptions.None;
+        var credentials = new SaslCredentials(_options.Jid.Local!, _options.Password);
+        var mechanism = SaslMechanisms.Select(offered, credentials, binding, _options.AllowChannelBinding, allowPlain, _options.AllowedMechanisms)
+            ?? throw new XmppAuthenticationException(NoMechanismMessage(offered, allowPlain));
+        Mechanism = mechanism.Name;
+
+        var initial = mechanism.GetInitialResponse();
+        _transport.Enqueue(
+            $"<auth xmlns='{Namespaces.Sasl}' mechanism='{mechanism.Name}'>{Base64(initial)}</auth>",
+            $"<auth xmlns='{Namespaces.Sasl}' mechanism='{mechanism.Name}'>{mechanism.RedactForLog(initial)}</auth>");
+        await _transport.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        for (var round = 0; round < 10; round++)
+        {
+            var answer = await ReadNegotiationAsync("the SASL answer", cancellationToken).ConfigureAwait(false);
+            if (answer.Name.NamespaceName != Namespaces.Sasl)
+                throw new XmppProtocolException($"Unexpected <{answer.Name.LocalName}/> during SASL.", "bad-format");
+            switch (answer.Name.LocalName)
+            {
+                case "challenge":
+                    var response = mechanism.EvaluateChallenge(FromBase64(answer.Value, mechanism.Name));
+                    _transport.Enqueue(
+                        $"<response xmlns='{Namespaces.Sasl}'>{Base64(response)}</response>",
+                        $"<response xmlns='{Namespaces.Sasl}'>{mechanism.RedactForLog(response)}</response>");
+                    await _transport.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case "success":
+                    mechanism.VerifySuccess(FromBase64(answer.Value, mechanism.Name));
+                    return;
+                case "failure":
+                    throw AuthenticationFailure(answer, mechanism);
+                default:
+                    throw new XmppProtocolException($"Unexpected <{answer.Name.LocalName}/> during SASL.", "bad-format");
+            }
+        }
+        throw new XmppAuthenticationException($"The server kept sending SASL challenges for {mechanism.Name}; giving up.", null, mechanism.Name);
+    }
+
+    private string NoMechanismMessage(string[] offered, bool allowPlain)
+    {
+        var text = $"No usable SASL mechanism for '{_options.Jid}': the server offers {string.Join(", ", offered)}";
+        if (_options.AllowedMechanisms is { Count: > 0 } allowed)
+            text += $"; this client allows only {string.Join(", ", allowed)}";
+        if (!allowPlain && offered.Contains("PLAIN", StringComparer.Ordinal))
+            text += "; PLAIN is refused over an unencrypted connection (it would send the password in clear) unless mode=none is chosen";
+        return text + ".";
+    }
+
+    private XmppAuthenticationException AuthenticationFailure(XElement failure, SaslMechanism mechanism)
+    {
+        var condition = failure.Elements().FirstOrDefault(e => e.Name.NamespaceName == Namespaces.Sasl && e.Name.LocalName != "text")?.Name.LocalName;
+        var text = (string?)failure.Element(XName.Get("text", Namespaces.Sasl));
+        var message = new StringBuilder($"The server rejected the login of '{_options.Jid}' with {mechanism.Name}: {condition ?? "failure"}");
+        if (!string.IsNullOrWhiteSpace(text))
+            message.Append(" (").Append(text.Trim()).Append(')');
+        message.Append('.');
+        if (condition == "not-authorized")
+            message.Append(" Check the user name and password.");
+        if (mechanism.UsesChannelBinding)
+            message.Append(" If the server cannot verify channel binding, turn off SCRAM -PLUS (scramplus=no).");
+        return new XmppAuthenticationException(message.ToString(), condition, mechanism.Name);
+    }
+
+    private static string Base64(byte[] data) => data.Length == 0 ? "=" : Convert.ToBase64String(data);
+
+    private static byte[] FromBase64(string text, string mechanism)
+    {
+        text = text.Trim();
+        if (text.Length == 0 || text == "=")
+            return [];
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException e)
+        {
+            throw new XmppAuthenticationException($"The server sent invalid base64 in a {mechanism} exchange.", "malformed-request", mechanism, e);
+        }
+    }
+
+    private async Task BindAsync(CancellationToken cancellationToken)
+    {
+        var features = _features!;
+        if (features.Element(XName.Get("bind", Namespaces.Bind)) is null)
+            throw new XmppProtocolException("The server offers no resource binding after authentication.", "bad-format");
+        var bindId = _ids.Next();
+        var bind = _options.Resource is { Length: > 0 } r
+            ? $"<bind xmlns='{Namespaces.Bind}'><resource>{XmlStreamWriter.EscapeText(r)}</resource></bind>"
+            : $"<bind xmlns='{Namespaces.Bind}'/>";
+        _transport.Enqueue($"<iq type='set' id='{bindId}'>{bind}</iq>");
+        // RFC 6121 legacy session establishment, only where the server still marks it mandatory.
+        var session = features.Element(XName.Get("session", Namespaces.Session));
+        string? sessionId = null;
+        if (session is not null && session.Element(XName.Get("optional", Namespaces.Session)) is null)
+        {
+            sessionId = _ids.Next();
+            _transport.Enqueue($"<iq type='set' id='{sessionId}'><session xmlns='{Namespaces.Session}'/></iq>");
+        }
+        // XEP-0198 enable is pipelined behind bind: the server handles them in order, which saves a round trip.
+        var enableSm = _options.UseStreamManagement && features.Element(XName.Get("sm", Namespaces.StreamManagement)) is not null;
+        if (enableSm)
+            _transport.Enqueue($"<enable xmlns='{Namespaces.StreamManagement}'/>");
+        await _transport.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        var waitingBind = true;
+        var waitingSession = sessionId is not null;
+        var waitingSm = enableSm;
+        while (waitingBind || waitingSession || waitingSm)
+        {
+            var element = await ReadNegotiationAsync("the resource binding result", cancellationToken).ConfigureAwait(false);
+            var id = (string?)element.Attribute("id");
+            if (element.Name.LocalName == "iq" && id == bindId)
+            {
+                if (Stanzas.ReadError(element) is { } error)
+                    throw new XmppStanzaErrorException(error, "Resource binding failed");
+                var jidText = element.Element(XName.Get("bind", Namespaces.Bind))?.Element(XName.Get("jid", Namespaces.Bind))?.Value;
+                BoundJid = Jid.TryParse(jidText, out var bound) ? bound : throw new XmppProtocolException($"The server bound an invalid JID '{jidText}'.", "bad-format");
+                waitingBind = false;
+            }
+            else if (element.Name.LocalName == "iq" && id == sessionId)
+            {
+                if (Stanzas.ReadError(element) is { } error)
+                    throw new XmppStanzaErrorException(error, "Session establishment failed");
+                waitingSession = false;
+            }
+            else if (element.Name == XName.Get("enabled", Namespaces.StreamManagement))
+            {
+                _delivery.EnableStreamManagement();
+                waitingSm = false;
+            }
+            else if (element.Name == XName.Get("failed", Namespaces.StreamManagement))
+            {
+                waitingSm = false; // delivery is then proven by ping round trips
+            }
+            else if (waitingBind)
+            {
+                throw new XmppProtocolException($"Unexpected <{element.Name.LocalName}/> before resource binding completed.", "bad-format");
+            }
+            else
+            {
+                Dispatch(element);
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace Xmpp.Client;
+
+/// <summary>Everything an <see cref="XmppClient"/> needs to log in. <see cref="ToString"/> never shows the password.</summary>
+public sealed class XmppClientOptions
+{
+    public XmppClientOptions(Jid jid, string password)
+    {
+        ArgumentNullException.ThrowIfNull(jid);
+        ArgumentNullException.ThrowIfNull(password);
+        if (jid.Local is null)
+            throw new ArgumentException($"The login JID '{jid}' has no localpart.", nameof(jid));
+        Jid = jid.Bare;
+        Password = password;
+        Resource = jid.Resource;
+    }
+
+    /// <summary>The account (bare JID) to log in as.</summary>
+    public Jid Jid { get; }
+
+    /// <summary>The password. Used only inside SASL; never logged.</summary>
+    internal string Password { get; }
+
+    /// <summary>The resource to ask for at bind; null lets the server choose.</summary>
+    public string? Resource { get; set; }
+
+    /// <summary>Host to connect to instead of the JID's domain (skips SRV lookup). TLS still checks the certificate against the JID domain.</summary>
+    public string? ConnectHost { get; set; }
+
+    /// <summary>Port; null means SRV, then 5222 (5223 for direct TLS).</summary>
+    public int? Port { get; set; }
+
+    public SecureSocketOptions Security { get; set; } = SecureSocketOptions.StartTls;
+
+    /// <summary>Verify the server certificate (chain and name). Turning this off is for testing only.</summary>
+    public bool VerifyCertificate { get; set; } = true;
+
+    /// <summary>Extra trust anchors (e.g. a private CA); the system store is used as well.</summary>
+    public X509Certificate2Collection? TrustedRoots { get; set; }
+
+    /// <summary>TLS versions to allow; <see cref="System.Security.Authentication.SslProtocols.None"/> lets the system choose (TLS 1.2 and 1.3).</summary>
+    public System.Security.Authentication.SslProtocols SslProtocols { get; set; } = System.Security.Authentication.SslProtocols.None;
+
+    /// <summary>Allow SCRAM-*-PLUS (channel binding). Apprise's <c>scramplus=no</c> turns it off.</summary>
+    public bool AllowChannelBinding { get; set; } = true;
+
+    /// <summary>If set, only these SASL mechanisms may be used (e.g. to pin SCRAM-SHA-256).</summary>
+    public IReadOnlyCollection<string>? AllowedMechanisms { get; set; }
+
+    /// <summary>Bound on TCP connect plus TLS handshake for one endpoint.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Bound on every single wait for the server (a feature list, a SASL step, an iq result, an ack).</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The largest top-level element accepted from the server, in bytes; larger ones end the session.</summary>
+    public int MaxStanzaBytes { get; set; } = 512 * 1024;
+
+    /// <summary>Ask for XEP-0198 stream management when offered (acknowledged delivery).</summary>
+    public bool UseStreamManagement { get; set; } = true;
+
+    /// <summary>Resolver for SRV records; null uses the system resolver. Ignored when <see cref="ConnectHost"/> is set.</summary>
+    public ISrvResolver? SrvResolver { get; set; }
+
+    /// <summary>Null for TCP; set to use XMPP over WebSocket (RFC 7395), e.g. <c>wss://host/xmpp-websocket</c>.</summary>
+    public Uri? WebSocketUri { get; set; }
+
+    public IProtocolLogger? ProtocolLogger { get; set; }
+
+    public override string ToString() =>
+        $"{Jid} via {(WebSocketUri?.ToString() ?? (ConnectHost ?? Jid.Domain) + (Port is null ? "" : ":" + Port))} ({Security}, verify={(VerifyCertificate ? "yes" : "no")})";
+}
+
+/// <summary>Looks up DNS SRV records (RFC 2782).</summary>
+public interface ISrvResolver
+{
+    /// <summary>Records for <paramref name="name"/> (e.g. <c>_xmpp-client._tcp.example.org</c>), unsorted; empty when there are none.</summary>
+    Task<IReadOnlyList<SrvRecord>> ResolveAsync(string name, CancellationToken cancellationToken);
+}
+
+public sealed record SrvRecord(string Target, int Port, int Priority, int Weight);

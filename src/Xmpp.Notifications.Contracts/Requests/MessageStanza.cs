@@ -1,0 +1,184 @@
+using System.Text;
+using System.Xml.Linq;
+
+namespace Xmpp.Notifications.Contracts.Requests;
+
+/// <summary>
+/// A posted XMPP <c>&lt;message/&gt;</c> stanza, as Prosody's mod_rest (<c>application/xmpp+xml</c>) and mod_post_msg
+/// accept them, turned into messages:
+/// <list type="bullet">
+/// <item><c>&lt;body&gt;</c> is the body and <c>&lt;subject&gt;</c> the title (the one without <c>xml:lang</c>, else the first).</item>
+/// <item>An XEP-0071 XHTML-IM <c>&lt;html&gt;&lt;body xmlns='http://www.w3.org/1999/xhtml'&gt;</c> replaces the plain body:
+///   format html, body = the markup inside the XHTML body (sanitized again when sent).</item>
+/// <item><c>type</c> chat, normal or headline is kept. <c>groupchat</c> means the <c>to</c> JID is a room: it becomes
+///   <c>#room@service</c>, our room target syntax, and the type is left to the notifier (rooms always get groupchat).</item>
+/// <item>The stanza's <c>to</c> and every XEP-0033 <c>to</c>/<c>cc</c>/<c>bcc</c> address each get their own copy
+///   (<see cref="ExtendedStanzaAddressing"/>); duplicates are sent once. Without any, <c>To</c> is null: the URL's targets.</item>
+/// </list>
+/// The root may be in <c>jabber:client</c>, <c>jabber:server</c> or no namespace.
+/// </summary>
+public static class MessageStanza
+{
+    public static readonly XNamespace XhtmlImNamespace = "http://jabber.org/protocol/xhtml-im";
+    public static readonly XNamespace XhtmlNamespace = "http://www.w3.org/1999/xhtml";
+
+    private static readonly string[] StanzaNamespaces = ["jabber:client", "jabber:server", ""];
+
+    public static IReadOnlyList<XmppMessage> Parse(string xml)
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        var stanza = SafeXml.Load(xml);
+        if (stanza.Name.LocalName != "message" || !StanzaNamespaces.Contains(stanza.Name.NamespaceName, StringComparer.Ordinal))
+        {
+            throw SafeXml.Error(stanza, $"Expected a <message> stanza (namespace jabber:client), but the root element is <{stanza.Name.LocalName}>{(stanza.Name.NamespaceName.Length > 0 ? $" in namespace {stanza.Name.NamespaceName}" : "")}.");
+        }
+
+        var ns = stanza.Name.Namespace;
+        var template = new XmppMessage
+        {
+            Title = Localized(stanza, ns + "subject")?.Value,
+            Body = Localized(stanza, ns + "body")?.Value,
+        };
+
+        var xhtml = stanza.Element(XhtmlImNamespace + "html") is { } html ? Localized(html, XhtmlNamespace + "body") : null;
+        if (xhtml is not null)
+        {
+            var markup = InnerMarkup(xhtml);
+            if (!string.IsNullOrWhiteSpace(markup))
+            {
+                template.Body = markup;
+                template.Format = "html";
+            }
+        }
+
+        var to = stanza.Attribute("to")?.Value.Trim();
+        var type = stanza.Attribute("type")?.Value.Trim();
+        switch (type)
+        {
+            case null or "":
+                break;
+            case "groupchat":
+                if (!string.IsNullOrEmpty(to) && !to.StartsWith('#'))
+                {
+                    to = "#" + to;
+                }
+
+                break;
+            case "chat" or "normal" or "headline":
+                template.Type = type;
+                break;
+            default:
+                throw SafeXml.Error(stanza.Attribute("type")!, $"The <message> type \"{type}\" cannot be sent; expected chat, normal, headline or groupchat.");
+        }
+
+        if (string.IsNullOrWhiteSpace(template.Title) && string.IsNullOrWhiteSpace(template.Body))
+        {
+            throw SafeXml.Error(stanza, "The <message> stanza has neither a <body> nor a <subject>; there is nothing to send.");
+        }
+
+        try
+        {
+            XmppMessageJson.Validate(template, "The <message> stanza");
+        }
+        catch (NotificationFormatException ex)
+        {
+            throw SafeXml.Error(stanza, ex.Message);
+        }
+
+        var recipients = new List<string>();
+        if (!string.IsNullOrEmpty(to))
+        {
+            recipients.Add(to);
+        }
+
+        foreach (var jid in ExtendedStanzaAddressing.Recipients(stanza))
+        {
+            if (!recipients.Contains(jid, StringComparer.OrdinalIgnoreCase))
+            {
+                recipients.Add(jid);
+            }
+        }
+
+        if (recipients.Count > XmppMessageJson.MaxMessagesPerPayload)
+        {
+            throw SafeXml.Error(stanza, $"The stanza addresses {recipients.Count} recipients; at most {XmppMessageJson.MaxMessagesPerPayload} are accepted per payload.");
+        }
+
+        if (recipients.Count == 0)
+        {
+            return [template];
+        }
+
+        return recipients.Select(jid => new XmppMessage
+        {
+            To = jid,
+            Title = template.Title,
+            Body = template.Body,
+            Format = template.Format,
+            Type = template.Type,
+        }).ToList();
+    }
+
+    private static XElement? Localized(XElement parent, XName name) =>
+        parent.Elements(name).FirstOrDefault(e => e.Attribute(XNamespace.Xml + "lang") is null) ?? parent.Elements(name).FirstOrDefault();
+
+    /// <summary>The XHTML body's content as HTML text without namespace declarations, ready for the sanitizer.</summary>
+    private static string InnerMarkup(XElement body)
+    {
+        var builder = new StringBuilder();
+        foreach (var node in body.Nodes())
+        {
+            Write(builder, node);
+        }
+
+        return builder.ToString().Trim();
+    }
+
+    private static void Write(StringBuilder builder, XNode node)
+    {
+        switch (node)
+        {
+            case XText text:
+                Escape(builder, text.Value, attribute: false);
+                break;
+            case XElement element:
+                builder.Append('<').Append(element.Name.LocalName);
+                foreach (var attribute in element.Attributes().Where(a => a.Name.Namespace == XNamespace.None))
+                {
+                    builder.Append(' ').Append(attribute.Name.LocalName).Append("=\"");
+                    Escape(builder, attribute.Value, attribute: true);
+                    builder.Append('"');
+                }
+
+                if (!element.Nodes().Any())
+                {
+                    builder.Append("/>");
+                    break;
+                }
+
+                builder.Append('>');
+                foreach (var child in element.Nodes())
+                {
+                    Write(builder, child);
+                }
+
+                builder.Append("</").Append(element.Name.LocalName).Append('>');
+                break;
+        }
+    }
+
+    private static void Escape(StringBuilder builder, string value, bool attribute)
+    {
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '&' => builder.Append("&amp;"),
+                '<' => builder.Append("&lt;"),
+                '>' => builder.Append("&gt;"),
+                '"' when attribute => builder.Append("&quot;"),
+                _ => builder.Append(c),
+            };
+        }
+    }
+}

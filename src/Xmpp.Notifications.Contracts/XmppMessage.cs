@@ -1,0 +1,31 @@
+using System.Text.Json.Serialization;
+
+namespace Xmpp.Notifications.Contracts;
+
+/// <summary>
+/// One notification to deliver over XMPP: what a function returns through <c>[XmppOutput]</c> (isolated worker) or
+/// <c>[Xmpp]</c> (host). Serialized as JSON; readers accept property names in any case, because the isolated worker
+/// sends PascalCase (System.Text.Json defaults) while hand-written JSON is usually camelCase.
+/// </summary>
+public sealed class XmppMessage
+{
+    /// <summary>Recipients overriding the URL's targets: JIDs, bare localparts or <c>#room@conference.host</c>, separated by commas, semicolons or whitespace.</summary>
+    [JsonPropertyName("to")]
+    public string? To { get; set; }
+
+    /// <summary>Optional title: the <c>&lt;subject&gt;</c> or the first line of the body, depending on the URL's <c>subject=</c>.</summary>
+    [JsonPropertyName("title")]
+    public string? Title { get; set; }
+
+    /// <summary>The text to send, in <see cref="Format"/>; a message needs a title or a body (at most 64 KiB of UTF-8 each).</summary>
+    [JsonPropertyName("body")]
+    public string? Body { get; set; }
+
+    /// <summary><c>text</c> (default), <c>markdown</c> or <c>html</c>.</summary>
+    [JsonPropertyName("format")]
+    public string? Format { get; set; }
+
+    /// <summary><c>chat</c> (default), <c>normal</c> or <c>headline</c>; rooms always get <c>groupchat</c>.</summary>
+    [JsonPropertyName("type")]
+    public string? Type { get; set; }
+}

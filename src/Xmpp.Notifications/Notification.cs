@@ -1,0 +1,76 @@
+using Xmpp.Client;
+
+namespace Xmpp.Notifications;
+
+/// <summary>How a notification body is written.</summary>
+public enum NotifyFormat
+{
+    Text,
+    Markdown,
+    Html,
+}
+
+/// <summary>
+/// One notification as the notifier sends it: a title and body in a format, a message type, and optionally
+/// targets that replace the URL's own (same grammar as the URL's path targets and <c>to=</c>).
+/// </summary>
+public sealed record Notification(string? Title, string Body)
+{
+    public NotifyFormat Format { get; init; } = NotifyFormat.Text;
+
+    /// <summary>Type for person targets; room targets always get <c>groupchat</c>.</summary>
+    public MessageType Type { get; init; } = MessageType.Chat;
+
+    /// <summary>Targets replacing those of the URL, e.g. <c>bob</c>, <c>bob@example.org/phone</c>, <c>#ops@conference.example.org</c>.</summary>
+    public IReadOnlyList<string>? Targets { get; init; }
+}
+
+/// <summary>Sends notifications to Apprise XMPP URLs: one connection per URL, closed before returning.</summary>
+public interface IXmppNotifier
+{
+    Task<NotifyResult> NotifyAsync(IReadOnlyList<string> urls, IReadOnlyList<Notification> notifications, CancellationToken cancellationToken);
+}
+
+/// <summary>Why a URL (or a target) was not delivered to.</summary>
+public enum NotifyFailureKind
+{
+    None,
+    InvalidUrl,
+    Connection,
+    Tls,
+    Authentication,
+    /// <summary>The server refused a target: a bounce, a room that could not be joined, an invalid recipient.</summary>
+    Rejected,
+    /// <summary>Sent but not acknowledged before the session ended.</summary>
+    Unacknowledged,
+    Timeout,
+    Protocol,
+}
+
+public enum TargetStatus
+{
+    /// <summary>The server acknowledged the message (XEP-0198 or a ping round trip) and no bounce came back.</summary>
+    Delivered,
+    Failed,
+    NotSent,
+}
+
+public sealed record TargetOutcome(string Target, TargetStatus Status, NotifyFailureKind Failure = NotifyFailureKind.None, string? Error = null);
+
+/// <summary>The outcome for one URL. <see cref="Url"/> is redacted.</summary>
+public sealed record UrlOutcome(string Url, bool Optional, IReadOnlyList<TargetOutcome> Targets, NotifyFailureKind Failure = NotifyFailureKind.None, string? Error = null)
+{
+    public bool Delivered => Failure == NotifyFailureKind.None && Targets.All(t => t.Status == TargetStatus.Delivered);
+}
+
+public sealed record NotifyResult(IReadOnlyList<UrlOutcome> Urls)
+{
+    /// <summary>Every URL that is not optional was delivered to every target.</summary>
+    public bool Success => Urls.All(u => u.Delivered || u.Optional);
+
+    /// <summary>One line per failed URL and target, redacted, for an exception message or a log.</summary>
+    public string Describe() => string.Join(Environment.NewLine,
+        Urls.Where(u => !u.Delivered).Select(u =>
+            $"{u.Url}{(u.Optional ? " (optional)" : "")}: " +
+            (u.Error ?? string.Join("; ", u.Targets.Where(t => t.Status != TargetStatus.Delivered).Select(t => $"{t.Target}: {t.Error ?? t.Status.ToString()}")))));
+}

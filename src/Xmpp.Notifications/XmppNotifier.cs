@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
+using Xmpp.Client;
+using Xmpp.Notifications.Apprise;
+using Xmpp.Notifications.Formatting;
+
+namespace Xmpp.Notifications;
+
+/// <summary>
+/// Delivers notifications to Apprise XMPP URLs. For each distinct URL: one connection, each room joined once, every
+/// message sent to every target, the server's acknowledgement awaited, the connection closed. URLs are served
+/// concurrently. A URL's <c>retry</c> re-delivers only what was not acknowledged, and only after transient failures.
+/// </summary>
+public sealed partial class XmppNotifier : IXmppNotifier
+{
+    private readonly ILogger _logger;
+    private readonly XmppNotifierOptions _options;
+
+    public XmppNotifier(ILogger? logger = null, XmppNotifierOptions? options = null)
+    {
+        _logger = logger ?? NullLogger.Instance;
+        _options = options ?? new XmppNotifierOptions();
+    }
+
+    public async Task<NotifyResult> NotifyAsync(IReadOnlyList<string> urls, IReadOnlyList<Notification> notifications, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        ArgumentNullException.ThrowIfNull(notifications);
+        var outcomes = await Task.WhenAll(urls.Distinct(StringComparer.Ordinal).Select(url => DeliverUrlAsync(url, notifications, cancellationToken))).ConfigureAwait(false);
+        return new NotifyResult(outcomes);
+    }
+
+    private async Task<UrlOutcome> DeliverUrlAsync(string url, IReadOnlyList<Notification> notifications, CancellationToken cancellationToken)
+    {
+        if (!AppriseXmppUrl.TryParse(url, out var plan, out var error))
+        {
+            var redacted = UrlRedaction.Redact(url);
+            LogInvalidUrl(_logger, redacted, error!.Message);
+            return new UrlOutcome(redacted, Optional: false, [], NotifyFailureKind.InvalidUrl, error.Message);
+        }
+        var work = Plan(plan!, notifications);
+        var outcome = await new UrlDelivery(plan!, work, _options, _logger).RunAsync(cancellationToken).ConfigureAwait(false);
+        if (outcome.Delivered)
+            LogDelivered(_logger, outcome.Url, outcome.Targets.Count);
+        else
+            LogFailed(_logger, outcome.Url, outcome.Optional, new NotifyResult([outcome]).Describe());
+        return outcome;
+    }
+
+    /// <summary>What to send for one URL: every message for every target, plus the targets that could not be resolved.</summary>
+    internal static DeliveryPlan Plan(AppriseXmppUrl url, IReadOnlyList<Notification> notifications)
+    {
+        var messages = new List<PlannedMessage>();
+        var invalid = new List<TargetOutcome>();
+        foreach (var notification in notifications)
+        {
+            IReadOnlyList<XmppTarget> targets;
+            if (notification.Targets is { Count: > 0 } overrides)
+            {
+                targets = url.ResolveTargets(string.Join(",", overrides), out var bad);
+                invalid.AddRange(bad.Select(b => new TargetOutcome(b.Text, TargetStatus.Failed, NotifyFailureKind.Rejected, b.Reason)));
+            }
+            else
+            {
+                targets = url.Targets;
+                invalid.AddRange(url.InvalidTargets.Select(b => new TargetOutcome(b.Text, TargetStatus.Failed, NotifyFailureKind.Rejected, b.Reason)));
+            }
+            var parts = MessageComposer.Compose(url, notification);
+            foreach (var target in targets)
+            {
+                foreach (var part in parts)
+                    messages.Add(new PlannedMessage(target, part, target.Kind == XmppTargetKind.Groupchat ? MessageType.Groupchat : notification.Type));
+            }
+        }
+        return new DeliveryPlan(messages, invalid.DistinctBy(i => i.Target).ToList());
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "XMPP URL {Url} is invalid: {Error}")]
+    private static partial void LogInvalidUrl(ILogger logger, string url, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "XMPP delivery to {Url} acknowledged for {Count} target message(s)")]
+    private static partial void LogDelivered(ILogger logger, string url, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "XMPP delivery to {Url} incomplete (optional: {Optional}): {Description}")]
+    private static partial void LogFailed(ILogger logger, string url, bool optional, string description);
+}
+
+/// <summary>Settings of the notifier that an Apprise URL cannot express.</summary>
+public sealed class XmppNotifierOptions
+{
+    /// <summary>Adjusts each connection's options after they were built from the URL: a private CA, a protocol logger.</summary>
+    public Action<XmppClientOptions>? ConfigureClient { get; set; }
+}
+
+internal sealed record PlannedMessage(XmppTarget Target, ComposedMessage Content, MessageType Type);
+
+internal sealed record DeliveryPlan(IReadOnlyList<PlannedMessage> Messages, IReadOnlyList<TargetOutcome> InvalidTargets);
+
+/// <summary>Turns a notification into the body (and optional subject and XHTML-IM) of one or more stanzas, as Apprise would.</summary>
+internal static class MessageComposer
+{
+    public static IReadOnlyList<ComposedMessage> Compose(AppriseXmppUrl url, Notification notification)
+    {
+        // The message's own format wins; a text message takes the URL's format= as the format of its body.
+        var format = notification.Format != NotifyFormat.Text ? notification.Format : url.Format;
+        var rendered = format switch
+        {
+            NotifyFormat.Markdown => XhtmlIm.FromMarkdown(notification.Body),
+            NotifyFormat.Html => XhtmlIm.FromHtml(notification.Body),
+            _ => null,
+        };
+        var plain = rendered?.PlainText ?? notification.Body;
+        var xhtml = rendered?.XhtmlBody;
+        var title = string.IsNullOrWhiteSpace(notification.Title) ? null : notification.Title.Trim();
+        string? subject = null;
+        if (title is not null)
+        {
+            if (url.Subject)
+            {
+                subject = title;
+            }
+            else
+            {
+                // Apprise's subject=no: the title is the first line of the body.
+                plain = title + "\r\n" + plain;
+                if (xhtml is not null)
+                    xhtml = "<p><strong>" + System.Security.SecurityElement.Escape(title) + "</strong></p>" + xhtml;
+            }
+        }
+        if (plain.Length <= AppriseXmppUrl.MaxBodyLength)
+            return [new ComposedMessage(subject, plain, xhtml)];
+        return url.Overflow switch
+        {
+            OverflowMode.Truncate => [new ComposedMessage(subject, plain[..AppriseXmppUrl.MaxBodyLength], null)],
+            OverflowMode.Split => Split(plain, AppriseXmppUrl.MaxBodyLength).Select((chunk, i) => new ComposedMessage(i == 0 ? subject : null, chunk, null)).ToList(),
+            _ => [new ComposedMessage(subject, plain, xhtml)],
+        };
+    }
+
+    /// <summary>Splits at the last line break (else space) before the limit, so chunks stay readable; never splits a surrogate pair.</summary>
+    internal static IEnumerable<string> Split(string text, int limit)
+    {
+        var start = 0;
+        while (text.Length - start > limit)
+        {
+            var window = text.AsSpan(start, limit);
+            var cut = window.LastIndexOf('\n');
+            if (cut < limit / 2)
+                cut = window.LastIndexOf(' ');
+            if (cut < limit / 2)
+                cut = limit;
+            else
+                cut++;
+            if (char.IsHighSurrogate(text[start + cut - 1]))
+                cut--;
+            yield return text.Substring(start, cut);
+            start += cut;
+        }
+        if (start < text.Length)
+            yield return text[start..];
+    }
+}
+
+internal sealed record ComposedMessage(string? Subject, string Body, string? XhtmlBody);

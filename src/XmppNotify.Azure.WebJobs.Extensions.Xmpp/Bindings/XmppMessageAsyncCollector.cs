@@ -1,0 +1,189 @@
+using Microsoft.Azure.WebJobs;
+using Microsoft.Extensions.Logging;
+using Xmpp.Notifications.Contracts;
+using Xmpp.Notifications;
+using XmppNotify.Azure.WebJobs.Extensions.Xmpp.KeyVault;
+
+namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp.Bindings;
+
+/// <summary>
+/// Collects the messages of one invocation and delivers them all in <see cref="FlushAsync"/>, which the host calls when
+/// the function returns: one <see cref="IXmppNotifier.NotifyAsync"/> call, so one connection per distinct URL.
+/// A failed delivery throws <see cref="XmppDeliveryException"/>, failing the invocation.
+/// </summary>
+internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMessage>, IAsyncCollector<XmppMessageBatch>
+{
+    private readonly XmppAttribute _attribute;
+    private readonly XmppOptions _options;
+    private readonly string _settingName;
+    private readonly Func<string, string?> _readSetting;
+    private readonly XmppConnectionResolver _resolver;
+    private readonly IXmppNotifier _notifier;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private List<Notification> _pending = [];
+
+    public XmppMessageAsyncCollector(
+        XmppAttribute attribute,
+        XmppOptions options,
+        Func<string, string?> readSetting,
+        XmppConnectionResolver resolver,
+        IXmppNotifier notifier,
+        ILogger logger)
+    {
+        _attribute = attribute;
+        _options = options;
+        _settingName = options.ConnectionSettingName(attribute);
+        _readSetting = readSetting;
+        _resolver = resolver;
+        _notifier = notifier;
+        _logger = logger;
+    }
+
+    public Task AddAsync(XmppMessage item, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        Enqueue([XmppMessageConversion.ToNotification(item, _attribute)]);
+        return Task.CompletedTask;
+    }
+
+    Task IAsyncCollector<XmppMessageBatch>.AddAsync(XmppMessageBatch item, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        Enqueue(item.Messages.Select(m => XmppMessageConversion.ToNotification(m, _attribute)).ToList());
+        return Task.CompletedTask;
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        List<Notification> notifications;
+        lock (_gate)
+        {
+            notifications = _pending;
+            _pending = [];
+        }
+
+        if (notifications.Count == 0)
+        {
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.DeliveryTimeout);
+        try
+        {
+            await DeliverAsync(notifications, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new XmppDeliveryException(
+                $"XMPP delivery did not finish within {_options.DeliveryTimeout.TotalSeconds:0.#} s (XmppOptions.DeliveryTimeout).");
+        }
+    }
+
+    private void Enqueue(List<Notification> notifications)
+    {
+        lock (_gate)
+        {
+            if (_pending.Count + notifications.Count > _options.MaxMessagesPerInvocation)
+            {
+                throw new InvalidOperationException(
+                    $"An invocation produced more than {_options.MaxMessagesPerInvocation} XMPP messages (XmppOptions.MaxMessagesPerInvocation, " +
+                    "host.json extensions:xmpp:maxMessagesPerInvocation); nothing was sent.");
+            }
+
+            _pending.AddRange(notifications);
+        }
+    }
+
+    private async Task DeliverAsync(List<Notification> notifications, CancellationToken cancellationToken)
+    {
+        // Distinct, because the notifier reports one outcome per distinct URL and the rotation retry matches them by position.
+        var resolved = Distinct(await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false));
+        var urls = resolved.Select(u => u.Url).ToList();
+        var result = await _notifier.NotifyAsync(urls, notifications, cancellationToken).ConfigureAwait(false);
+
+        if (!result.Success)
+        {
+            result = await RetryAfterRotationAsync(resolved, result, notifications, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!result.Success)
+        {
+            LogDeliveryFailed(_logger, notifications.Count, _settingName, result.Describe());
+            throw new XmppDeliveryException(result);
+        }
+
+        LogDelivered(_logger, notifications.Count, urls.Count, _settingName);
+    }
+
+    /// <summary>
+    /// An authentication failure on a URL read from Key Vault may mean the password was rotated after we cached the
+    /// secret: read the secret again and retry, once, only the URLs that failed that way and have changed.
+    /// </summary>
+    private async Task<NotifyResult> RetryAfterRotationAsync(
+        List<ResolvedXmppUrl> resolved, NotifyResult result, List<Notification> notifications, CancellationToken cancellationToken)
+    {
+        // The notifier reports one outcome per URL, in order; without that correspondence we cannot tell which URL failed.
+        if (result.Urls.Count != resolved.Count)
+        {
+            return result;
+        }
+
+        var failed = Enumerable.Range(0, resolved.Count)
+            .Where(i => result.Urls[i].Failure == NotifyFailureKind.Authentication && resolved[i].SecretUri is not null && !result.Urls[i].Optional)
+            .ToList();
+        if (failed.Count == 0)
+        {
+            return result;
+        }
+
+        foreach (var secretUri in failed.Select(i => resolved[i].SecretUri!).Distinct())
+        {
+            _resolver.Invalidate(secretUri);
+        }
+
+        var reread = Distinct(await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false));
+        var previous = resolved.Select(u => u.Url).ToHashSet(StringComparer.Ordinal);
+        List<int> retryIndexes;
+        List<string> retryUrls;
+        if (reread.Count == resolved.Count)
+        {
+            retryIndexes = failed.Where(i => !string.Equals(reread[i].Url, resolved[i].Url, StringComparison.Ordinal)).ToList();
+            retryUrls = retryIndexes.Select(i => reread[i].Url).ToList();
+        }
+        else
+        {
+            // The secret changed shape: retry whatever is new in it in place of the URLs that failed to authenticate.
+            retryIndexes = failed;
+            retryUrls = reread.Where(u => u.SecretUri is not null && !previous.Contains(u.Url)).Select(u => u.Url).ToList();
+        }
+
+        if (retryUrls.Count == 0)
+        {
+            LogNoRotation(_logger, _settingName);
+            return result;
+        }
+
+        LogRetryingAfterRotation(_logger, retryUrls.Count, _settingName);
+        var retry = await _notifier.NotifyAsync(retryUrls, notifications, cancellationToken).ConfigureAwait(false);
+        var replaced = retryIndexes.ToHashSet();
+        var merged = result.Urls.Where((_, i) => !replaced.Contains(i)).Concat(retry.Urls).ToList();
+        return new NotifyResult(merged);
+    }
+
+    private static List<ResolvedXmppUrl> Distinct(IReadOnlyList<ResolvedXmppUrl> urls) =>
+        urls.DistinctBy(u => u.Url, StringComparer.Ordinal).ToList();
+
+    [LoggerMessage(1, LogLevel.Information, "Delivered {MessageCount} XMPP message(s) to {UrlCount} URL(s) of setting '{SettingName}'.")]
+    private static partial void LogDelivered(ILogger logger, int messageCount, int urlCount, string settingName);
+
+    [LoggerMessage(2, LogLevel.Error, "XMPP delivery of {MessageCount} message(s) for setting '{SettingName}' failed:\n{Outcome}")]
+    private static partial void LogDeliveryFailed(ILogger logger, int messageCount, string settingName, string outcome);
+
+    [LoggerMessage(3, LogLevel.Warning, "Authentication failed for {UrlCount} URL(s) from Key Vault in setting '{SettingName}'; the secret was read again and has changed: retrying those once.")]
+    private static partial void LogRetryingAfterRotation(ILogger logger, int urlCount, string settingName);
+
+    [LoggerMessage(4, LogLevel.Warning, "Authentication failed for URL(s) from Key Vault in setting '{SettingName}'; the secret was read again but has not changed.")]
+    private static partial void LogNoRotation(ILogger logger, string settingName);
+}

@@ -1,0 +1,56 @@
+using Azure.Core;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.Azure.WebJobs.Hosting;
+using Newtonsoft.Json.Linq;
+
+namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp;
+
+/// <summary>Options of the XMPP binding, read from host.json <c>extensions:xmpp</c>.</summary>
+public sealed class XmppOptions : IOptionsFormatter
+{
+    public const string DefaultConnectionSettingName = "XmppConnection";
+
+    /// <summary>Name of the app setting used when an attribute names none.</summary>
+    public string? Connection { get; set; }
+
+    /// <summary>When set, the limit for establishing one connection (TCP, TLS, authentication), overriding the URL's <c>cto=</c>.</summary>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>When set, the limit for one server response (an acknowledgement, a room join), overriding the URL's <c>rto=</c>.</summary>
+    public TimeSpan? ResponseTimeout { get; set; }
+
+    /// <summary>Limit for delivering everything one invocation produced, all URLs together.</summary>
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>More messages than this in one invocation fail the invocation.</summary>
+    public int MaxMessagesPerInvocation { get; set; } = 100;
+
+    /// <summary>How long URLs read from a Key Vault secret are reused before the secret is read again.</summary>
+    public TimeSpan SecretCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Limit for reading one Key Vault secret.</summary>
+    public TimeSpan KeyVaultTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Credential for Key Vault; <c>DefaultAzureCredential</c> when null. Set in code only.</summary>
+    public TokenCredential? KeyVaultCredential { get; set; }
+
+    /// <summary>Client options for Key Vault (transport, retries). Set in code only.</summary>
+    public SecretClientOptions? KeyVaultClientOptions { get; set; }
+
+    internal string ConnectionSettingName(XmppAttribute attribute) =>
+        !string.IsNullOrWhiteSpace(attribute.Connection) ? attribute.Connection
+        : !string.IsNullOrWhiteSpace(Connection) ? Connection
+        : DefaultConnectionSettingName;
+
+    /// <summary>Logged by the host at startup; holds no secrets (Connection is a setting name, not its value).</summary>
+    public string Format() => new JObject
+    {
+        [nameof(Connection)] = Connection,
+        [nameof(ConnectTimeout)] = ConnectTimeout?.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        [nameof(ResponseTimeout)] = ResponseTimeout?.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        [nameof(DeliveryTimeout)] = DeliveryTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        [nameof(MaxMessagesPerInvocation)] = MaxMessagesPerInvocation,
+        [nameof(SecretCacheTtl)] = SecretCacheTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        [nameof(KeyVaultTimeout)] = KeyVaultTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+    }.ToString(Newtonsoft.Json.Formatting.Indented);
+}

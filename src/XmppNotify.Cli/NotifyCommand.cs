@@ -1,0 +1,155 @@
+using System.Reflection;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Xmpp.Notifications.Apprise;
+using Xmpp.Notifications;
+
+namespace XmppNotify.Cli;
+
+/// <summary>One run of xmpp-notify: read the command line, then either print the plan (--dry-run) or deliver.</summary>
+internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<Stream> openStdin, bool stdinRedirected, Func<string, string?> environment)
+{
+    /// <summary>Ctrl+C, following the shell convention of 128 + SIGINT.</summary>
+    public const int Interrupted = 130;
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var options = CommandLine.Parse(args, out var usageError);
+        if (options is null)
+            return UsageError(usageError!);
+        if (options.Help)
+        {
+            await stdout.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        if (options.Version)
+        {
+            await stdout.WriteLineAsync("xmpp-notify " + VersionText()).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        var urls = new List<string>(options.Urls);
+        foreach (var file in options.ConfigFiles)
+        {
+            try
+            {
+                urls.AddRange(await UrlSources.ReadConfigAsync(file, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return UsageError($"cannot read --config file '{file}': {e.Message}");
+            }
+        }
+        if (urls.Count == 0)
+            urls.AddRange(UrlSources.ParseEnvironment(environment(UrlSources.EnvironmentVariable)));
+        if (urls.Count == 0)
+            return UsageError($"no URL given (on the command line, with --config or in {UrlSources.EnvironmentVariable})");
+
+        var parsed = urls.Distinct(StringComparer.Ordinal).Select(ParsedUrl.From).ToList();
+        if (options.DryRun)
+            return await DryRunAsync(parsed).ConfigureAwait(false);
+
+        var body = options.Body;
+        if (body is null)
+        {
+            if (!stdinRedirected)
+                return UsageError("no body: give -b TEXT or pipe the body into standard input");
+            using var reader = new StreamReader(openStdin(), Encoding.UTF8);
+            // A trailing newline is an artefact of echo and heredocs, not part of the message.
+            body = (await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).TrimEnd('\r', '\n');
+        }
+        if (string.IsNullOrWhiteSpace(body) && string.IsNullOrWhiteSpace(options.Title))
+            return UsageError("the notification is empty: give a title or a body");
+
+        var logger = options.Verbosity switch
+        {
+            0 => null,
+            1 => new StderrLogger(LogLevel.Information, stderr),
+            _ => new StderrLogger(LogLevel.Trace, stderr),
+        };
+        var notification = new Notification(options.Title, body) { Format = options.Format };
+        var valid = parsed.Where(p => p.Plan is not null).Select(p => p.Raw).ToList();
+        var result = valid.Count == 0
+            ? new NotifyResult([])
+            : await new XmppNotifier(logger, NotifierOptions(options.Verbosity)).NotifyAsync(valid, [notification], cancellationToken).ConfigureAwait(false);
+        return await ReportAsync(parsed, result, options.Verbosity > 0).ConfigureAwait(false);
+    }
+
+    private XmppNotifierOptions? NotifierOptions(int verbosity) => verbosity < 2
+        ? null
+        : new XmppNotifierOptions { ConfigureClient = client => client.ProtocolLogger = new StderrProtocolLogger(stderr) };
+
+    /// <summary>Failures on stderr, one line per URL; with -v the deliveries on stdout. Returns the exit code.</summary>
+    private async Task<int> ReportAsync(List<ParsedUrl> parsed, NotifyResult result, bool verbose)
+    {
+        var exitCode = ExitCodes.Success;
+        var next = 0;
+        foreach (var url in parsed)
+        {
+            if (url.Plan is null)
+            {
+                await stderr.WriteLineAsync($"{url.Redacted}: {url.Error!.Message}").ConfigureAwait(false);
+                if (exitCode == ExitCodes.Success)
+                    exitCode = ExitCodes.InvalidUrl;
+                continue;
+            }
+            // The notifier answers in the order it was given the (distinct) valid URLs.
+            var outcome = result.Urls[next++];
+            if (outcome.Delivered)
+            {
+                if (verbose)
+                    await stdout.WriteLineAsync($"{outcome.Url}: delivered to {string.Join(", ", outcome.Targets.Select(t => t.Target).Distinct())}").ConfigureAwait(false);
+                continue;
+            }
+            await stderr.WriteLineAsync(new NotifyResult([outcome]).Describe()).ConfigureAwait(false);
+            if (exitCode == ExitCodes.Success && !outcome.Optional)
+                exitCode = ExitCodes.For(outcome);
+        }
+        return exitCode;
+    }
+
+    private async Task<int> DryRunAsync(List<ParsedUrl> parsed)
+    {
+        var buffer = new MemoryStream();
+        await using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartArray();
+            foreach (var url in parsed)
+            {
+                if (url.Plan is not null)
+                {
+                    url.Plan.WriteDryRun(json);
+                    continue;
+                }
+                json.WriteStartObject();
+                json.WriteString("url", url.Redacted);
+                json.WriteString("error", url.Error!.Message);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        await stdout.WriteLineAsync(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)).ConfigureAwait(false);
+        return parsed.All(p => p.Plan is not null) ? ExitCodes.Success : ExitCodes.InvalidUrl;
+    }
+
+    private int UsageError(string message)
+    {
+        stderr.WriteLine($"xmpp-notify: {message}");
+        stderr.WriteLine("Try 'xmpp-notify --help'.");
+        return ExitCodes.Usage;
+    }
+
+    private static string VersionText() =>
+        typeof(NotifyCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private sealed record ParsedUrl(string Raw, AppriseXmppUrl? Plan, AppriseUrlException? Error)
+    {
+        /// <summary>A rejected URL is shown with its credentials hidden; a valid one redacts itself.</summary>
+        public string Redacted => Plan?.ToString() ?? UrlRedaction.Redact(Raw);
+
+        public static ParsedUrl From(string raw) =>
+            AppriseXmppUrl.TryParse(raw, out var plan, out var error) ? new ParsedUrl(raw, plan, null) : new ParsedUrl(raw, null, error);
+    }
+}

@@ -1,0 +1,135 @@
+namespace XmppNotify.Cli.Tests;
+
+/// <summary>Real sends against a real Prosody, checked by an independent receiver (slixmpp).</summary>
+public class DeliveryTests(ProsodyFixture prosody) : IClassFixture<ProsodyFixture>
+{
+    private static readonly TimeSpan ArrivalTimeout = TimeSpan.FromSeconds(15);
+
+    private void AssertNoPassword(CliResult result)
+    {
+        foreach (var user in new[] { "alice", "bob" })
+        {
+            Assert.DoesNotContain(prosody.Password(user), result.AllOutput, StringComparison.Ordinal);
+            Assert.DoesNotContain(Uri.EscapeDataString(prosody.Password(user)), result.AllOutput, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Delivers_title_and_body_to_bob_quietly()
+    {
+        await using var bob = await prosody.ReceiverAsync("bob");
+        var marker = Guid.NewGuid().ToString("N");
+        var result = await CliRunner.RunAsync([prosody.Url("alice", "bob"), "-t", "Disk full", "-b", "on db1 " + marker], environment: prosody.TrustTestCa);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("", result.Stdout);
+        Assert.Equal("", result.Stderr);
+        var message = await bob.WaitForMessageAsync(m => m.Body?.Contains(marker, StringComparison.Ordinal) == true, ArrivalTimeout);
+        Assert.Equal("Disk full\r\non db1 " + marker, message.Body?.ReplaceLineEndings("\r\n"));
+        Assert.StartsWith($"alice@{prosody.Domain}", message.From, StringComparison.Ordinal);
+        Assert.Equal("chat", message.Type);
+    }
+
+    [Fact]
+    public async Task Reads_the_body_from_stdin()
+    {
+        await using var bob = await prosody.ReceiverAsync("bob");
+        var marker = Guid.NewGuid().ToString("N");
+        var result = await CliRunner.RunAsync([prosody.Url("alice", "bob")], stdin: $"line one {marker}\nline two ✓\n", environment: prosody.TrustTestCa);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var message = await bob.WaitForMessageAsync(m => m.Body?.Contains(marker, StringComparison.Ordinal) == true, ArrivalTimeout);
+        Assert.Equal($"line one {marker}\nline two ✓", message.Body);
+    }
+
+    [Fact]
+    public async Task Markdown_body_arrives_as_text_and_xhtml()
+    {
+        await using var bob = await prosody.ReceiverAsync("bob");
+        var marker = Guid.NewGuid().ToString("N");
+        var result = await CliRunner.RunAsync([prosody.Url("alice", "bob"), "--format", "markdown", "-b", $"**bold** {marker}"], environment: prosody.TrustTestCa);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var message = await bob.WaitForMessageAsync(m => m.Body?.Contains(marker, StringComparison.Ordinal) == true, ArrivalTimeout);
+        Assert.DoesNotContain("**", message.Body, StringComparison.Ordinal);
+        Assert.Contains("<strong>bold</strong>", message.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verbose_send_lists_the_delivery_and_never_the_password()
+    {
+        await using var bob = await prosody.ReceiverAsync("bob");
+        var marker = Guid.NewGuid().ToString("N");
+        var result = await CliRunner.RunAsync([prosody.Url("alice", "bob"), "-vv", "-b", marker], environment: prosody.TrustTestCa);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("delivered to bob@", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("info:", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("C: <starttls", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("S: <success", result.Stderr, StringComparison.Ordinal);
+        AssertNoPassword(result);
+        await bob.WaitForMessageAsync(m => m.Body == marker, ArrivalTimeout);
+    }
+
+    [Fact]
+    public async Task Wrong_password_exits_4_without_printing_either_password()
+    {
+        var wrong = "Wrong/" + Guid.NewGuid().ToString("N")[..8] + "@:#";
+        var result = await CliRunner.RunAsync([prosody.Url("alice", "bob", password: wrong), "-vv", "-b", "hello"], environment: prosody.TrustTestCa);
+
+        Assert.True(result.ExitCode == 4, result.ToString());
+        Assert.NotEqual("", result.Stderr);
+        Assert.DoesNotContain(wrong, result.AllOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(Uri.EscapeDataString(wrong), result.AllOutput, StringComparison.Ordinal);
+        AssertNoPassword(result);
+    }
+
+    [Fact]
+    public async Task Untrusted_certificate_exits_3()
+    {
+        // No SSL_CERT_FILE: the test CA is unknown to the system store.
+        var result = await CliRunner.RunAsync([prosody.Url("alice", "bob"), "-b", "hello"], environment: new Dictionary<string, string?> { ["SSL_CERT_FILE"] = null, ["SSL_CERT_DIR"] = null });
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains("not trusted", result.Stderr, StringComparison.Ordinal);
+        AssertNoPassword(result);
+    }
+
+    [Fact]
+    public async Task Bounced_target_beside_a_delivered_one_exits_5()
+    {
+        await using var bob = await prosody.ReceiverAsync("bob");
+        var marker = Guid.NewGuid().ToString("N");
+        var result = await CliRunner.RunAsync([prosody.Url("alice", "bob/nosuchuser"), "-b", marker], environment: prosody.TrustTestCa);
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Assert.Contains("nosuchuser@", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain($"bob@{prosody.Domain}:", result.Stderr, StringComparison.Ordinal);
+        await bob.WaitForMessageAsync(m => m.Body == marker, ArrivalTimeout);
+        AssertNoPassword(result);
+    }
+
+    [Fact]
+    public async Task Optional_failure_beside_a_delivery_exits_0()
+    {
+        await using var bob = await prosody.ReceiverAsync("bob");
+        var marker = Guid.NewGuid().ToString("N");
+        var failing = prosody.Url("alice", "bob", "optional=yes", password: "not-the-password");
+        var result = await CliRunner.RunAsync([failing, prosody.Url("alice", "bob"), "-b", marker], environment: prosody.TrustTestCa);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("(optional)", result.Stderr, StringComparison.Ordinal);
+        await bob.WaitForMessageAsync(m => m.Body == marker, ArrivalTimeout);
+    }
+
+    [Fact]
+    public async Task First_failing_url_decides_the_exit_code()
+    {
+        var badPassword = prosody.Url("alice", "bob", password: "not-the-password");
+        var invalid = "xmpp://alice:pw@example.org/bob?mode=bogus";
+        var result = await CliRunner.RunAsync([badPassword, invalid, "-b", "hello"], environment: prosody.TrustTestCa);
+
+        Assert.True(result.ExitCode == 4, result.ToString());
+        Assert.Equal(2, result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+}

@@ -1,0 +1,195 @@
+using System.Text.Json;
+
+namespace XmppNotify.Cli.Tests;
+
+/// <summary>What the CLI decides before (or without) touching the network.</summary>
+public class OfflineTests
+{
+    // Characters that need escaping in a URL and could leak through a careless redaction or a decoded echo.
+    private const string TrickyPassword = "p@ss:w/rd?#&=%+ é";
+    private static readonly string EncodedPassword = Uri.EscapeDataString(TrickyPassword);
+
+    private static void AssertNoPassword(CliResult result, params string[] secrets)
+    {
+        foreach (var secret in secrets)
+            Assert.DoesNotContain(secret, result.AllOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_url_is_a_usage_error()
+    {
+        var result = await CliRunner.RunAsync(["-b", "hello"]);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("no URL", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Unknown_option_is_a_usage_error()
+    {
+        var result = await CliRunner.RunAsync(["--bogus", "xmpp://a:b@example.org/bob"]);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("--bogus", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Empty_body_from_stdin_is_a_usage_error()
+    {
+        var result = await CliRunner.RunAsync(["xmpp://alice:pw@example.org/bob"], stdin: "");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("empty", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_documents_every_exit_code()
+    {
+        var result = await CliRunner.RunAsync(["--help"]);
+        Assert.Equal(0, result.ExitCode);
+        foreach (var code in new[] { "0  ", "1  ", "2  ", "3  ", "4  ", "5  " })
+            Assert.Contains("  " + code, result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--dry-run", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("XMPP_URLS", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("xmpp://alice:{0}@example.org/bob?mode=bogus", "mode")]
+    [InlineData("xmpp://alice:{0}@example.org:99999/bob", "port")]
+    [InlineData("xmpp://alice:{0}@/bob", "host")]
+    [InlineData("xmpp://:{0}@example.org/bob", "user")]
+    [InlineData("http://alice:{0}@example.org/bob", "scheme")]
+    [InlineData("xmpp://alice:{0}@example.org/bob?retry=many", "retry")]
+    public async Task Malformed_url_exits_2_naming_the_part_without_the_password(string template, string part)
+    {
+        var url = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, EncodedPassword);
+        var result = await CliRunner.RunAsync([url, "-b", "hello"]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(part, result.Stderr, StringComparison.OrdinalIgnoreCase);
+        AssertNoPassword(result, EncodedPassword, TrickyPassword, "w/rd", "p@ss");
+    }
+
+    [Fact]
+    public async Task Password_in_the_query_of_a_malformed_url_is_hidden()
+    {
+        var result = await CliRunner.RunAsync(["--dry-run", "xmpp://alice@example.org/bob?pass=Hunter2Secret&mode=bogus", "xmpp://alice:Hunter3Secret"]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        AssertNoPassword(result, "Hunter2Secret", "Hunter3Secret");
+    }
+
+    [Fact]
+    public async Task Dry_run_prints_one_object_per_url_and_never_the_password()
+    {
+        var valid1 = $"xmpps://alice:{EncodedPassword}@example.org/bob/%23ops@conference.example.org?subject=yes";
+        var valid2 = $"xmpp://carol:{EncodedPassword}@chat.example.net:5299/dave?mode=tls&verify=no&optional=yes";
+        var invalid = $"xmpp://alice:{EncodedPassword}@example.org/bob?mode=bogus";
+        var result = await CliRunner.RunAsync(["--dry-run", valid1, valid2, invalid]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        AssertNoPassword(result, EncodedPassword, TrickyPassword, "w/rd");
+        using var json = JsonDocument.Parse(result.Stdout);
+        var items = json.RootElement.EnumerateArray().ToList();
+        Assert.Equal(3, items.Count);
+
+        string[] planKeys = ["login_jid", "connect_host", "port", "mode", "verify", "targets", "invalid_targets", "subject", "nick",
+            "scramplus", "format", "overflow", "retry", "wait", "optional", "cto", "rto", "url"];
+        Assert.Equal(planKeys.Order(), items[0].EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(planKeys.Order(), items[1].EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(["error", "url"], items[2].EnumerateObject().Select(p => p.Name).Order());
+
+        Assert.Equal("alice@example.org", items[0].GetProperty("login_jid").GetString());
+        Assert.Equal(["bob@example.org", "ops@conference.example.org"], items[0].GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("jid").GetString()));
+        Assert.Equal("groupchat", items[0].GetProperty("targets")[1].GetProperty("kind").GetString());
+        Assert.True(items[0].GetProperty("subject").GetBoolean());
+        Assert.Equal(5299, items[1].GetProperty("port").GetInt32());
+        Assert.Equal("tls", items[1].GetProperty("mode").GetString());
+        Assert.True(items[1].GetProperty("optional").GetBoolean());
+        Assert.Contains("mode", items[2].GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("****", items[2].GetProperty("url").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dry_run_of_valid_urls_exits_0_without_a_body()
+    {
+        var result = await CliRunner.RunAsync(["--dry-run", "xmpp://alice:pw@example.org/bob"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Single(JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Config_file_gives_urls_and_ignores_comments_and_blank_lines()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, """
+                # team notifications
+
+                xmpp://alice:pw1@example.org/bob
+                   # indented comment
+                xmpps://carol:pw2@example.net/%23ops@conference.example.net
+
+                """);
+            var result = await CliRunner.RunAsync(["--dry-run", "--config", file]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var logins = JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray().Select(u => u.GetProperty("login_jid").GetString());
+            Assert.Equal(["alice@example.org", "carol@example.net"], logins);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Missing_config_file_is_a_usage_error()
+    {
+        var result = await CliRunner.RunAsync(["--dry-run", "--config", "/nonexistent/xmpp-notify.conf"]);
+        Assert.True(result.ExitCode == 1, result.ToString());
+    }
+
+    [Fact]
+    public async Task Environment_gives_urls_when_the_command_line_has_none()
+    {
+        var env = new Dictionary<string, string?> { ["XMPP_URLS"] = "xmpp://alice:pw1@example.org/bob\n  xmpp://carol:pw2@example.net/dave\txmpp://erin:pw3@example.com/frank" };
+        var result = await CliRunner.RunAsync(["--dry-run"], environment: env);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var logins = JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray().Select(u => u.GetProperty("login_jid").GetString());
+        Assert.Equal(["alice@example.org", "carol@example.net", "erin@example.com"], logins);
+    }
+
+    [Fact]
+    public async Task Command_line_urls_take_precedence_over_the_environment()
+    {
+        var env = new Dictionary<string, string?> { ["XMPP_URLS"] = "xmpp://alice:pw1@example.org/bob" };
+        var result = await CliRunner.RunAsync(["--dry-run", "xmpp://carol:pw2@example.net/dave"], environment: env);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var logins = JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray().Select(u => u.GetProperty("login_jid").GetString());
+        Assert.Equal(["carol@example.net"], logins);
+    }
+
+    [Fact]
+    public async Task Refused_port_exits_3()
+    {
+        var port = FreeLoopbackPort();
+        var result = await CliRunner.RunAsync([$"xmpps://alice:{EncodedPassword}@localhost:{port}/bob?xmpp=127.0.0.1&cto=5", "-b", "hello", "-vv"]);
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains("127.0.0.1", result.Stderr, StringComparison.Ordinal);
+        AssertNoPassword(result, EncodedPassword, TrickyPassword, "w/rd");
+    }
+
+    [Fact]
+    public async Task Optional_url_that_fails_still_exits_0()
+    {
+        var port = FreeLoopbackPort();
+        var result = await CliRunner.RunAsync([$"xmpps://alice:pw@localhost:{port}/bob?xmpp=127.0.0.1&optional=yes", "-b", "hello"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("(optional)", result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A port nobody listens on: bound, read, released (the kernel hands out ports incrementally, so it stays free).</summary>
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
