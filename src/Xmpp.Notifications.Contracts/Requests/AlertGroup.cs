@@ -185,12 +185,10 @@ internal sealed class AlertGroup
         return parts.Count == 0 ? null : string.Join(", ", parts);
     }
 
-    private static string FormatNumber(string raw) =>
-        double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number)
-            ? number.ToString("G6", CultureInfo.InvariantCulture)
-            : JsonItem.Abbreviate(raw, 24);
+    // Kept as sent: "2.473545728e+09" is what the query returned, and rounding it would hide the digits that changed.
+    private static string FormatNumber(string raw) => JsonItem.Abbreviate(raw, 32);
 
-    // ---- rendering ----
+    // ---- rendering (read on a phone: the title names the alerts, each block leads with what tells it apart) ----
 
     private static readonly string[] KeyLabels = ["severity", "instance", "job"];
 
@@ -199,18 +197,36 @@ internal sealed class AlertGroup
     {
         if (!string.IsNullOrWhiteSpace(Title))
         {
-            return string.Join(' ', Title.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            var title = string.Join(' ', Title.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            var names = AlertNames();
+
+            // Grafana's default title lists the group label values only: "[FIRING:2] (blue)" when grouped by team.
+            var close = title.IndexOf(']', StringComparison.Ordinal);
+            if (title.StartsWith('[') && close > 0 && names.Count > 0 && !names.Any(n => title.Contains(n, StringComparison.Ordinal)))
+            {
+                var rest = title[(close + 1)..].Trim();
+                title = $"{title[..(close + 1)]} {NameList(names)}{(rest.Length > 0 ? " " + rest : "")}";
+            }
+
+            return title;
         }
 
         var badge = Status == "firing" ? $"[FIRING:{Alerts.Count(a => a.Status == "firing")}]" : "[RESOLVED]";
-        var qualifiers = GroupLabels.Where(l => l.Key != "alertname").OrderBy(l => l.Key, StringComparer.Ordinal).ToList();
-        if (!qualifiers.Any(l => l.Key == "severity") && Lookup(CommonLabels, "severity") is { } severity)
+        var qualifiers = TitleLabels();
+        var text = $"{badge} {GroupName()}";
+        return qualifiers.Count == 0 ? text : $"{text} ({string.Join(", ", qualifiers.Select(l => $"{l.Key}={l.Value}"))})";
+    }
+
+    /// <summary>The labels the generated title shows after the name: group labels, plus the common severity.</summary>
+    private List<KeyValuePair<string, string>> TitleLabels()
+    {
+        var labels = GroupLabels.Where(l => l.Key != "alertname" && !string.IsNullOrWhiteSpace(l.Value)).OrderBy(l => l.Key, StringComparer.Ordinal).ToList();
+        if (!labels.Any(l => l.Key == "severity") && Lookup(CommonLabels, "severity") is { } severity)
         {
-            qualifiers.Add(new("severity", severity));
+            labels.Add(new("severity", severity));
         }
 
-        var title = $"{badge} {GroupName()}";
-        return qualifiers.Count == 0 ? title : $"{title} ({string.Join(", ", qualifiers.Select(l => $"{l.Key}={l.Value}"))})";
+        return labels;
     }
 
     private string GroupName()
@@ -220,27 +236,60 @@ internal sealed class AlertGroup
             return name;
         }
 
-        var names = Alerts.Select(a => Lookup(a.Labels, "alertname")).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        return names.Count switch
+        var names = AlertNames();
+        return names.Count == 0 ? (string.IsNullOrWhiteSpace(Receiver) ? "Alert" : Receiver.Trim()) : NameList(names);
+    }
+
+    private List<string> AlertNames() =>
+        Alerts.Select(a => Lookup(a.Labels, "alertname")).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+
+    private static string NameList(List<string> names) => names.Count <= 3
+        ? string.Join(", ", names)
+        : $"{string.Join(", ", names.Take(3))} +{names.Count - 3} more";
+
+    /// <summary>Label keys whose values differ between the alerts of the group: what tells one alert from the next.</summary>
+    private List<string> DifferingLabels()
+    {
+        if (Alerts.Count < 2)
         {
-            0 => Receiver ?? "Alert",
-            <= 3 => string.Join(", ", names),
-            _ => $"{string.Join(", ", names.Take(3))} +{names.Count - 3} more",
-        };
+            return [];
+        }
+
+        var keys = Alerts.SelectMany(a => a.Labels.Select(l => l.Key)).Where(k => k != "alertname" && !k.StartsWith("__", StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal).ToList();
+        var differing = keys.Where(k => Alerts.Select(a => Lookup(a.Labels, k) ?? "").Distinct(StringComparer.Ordinal).Skip(1).Any()).ToList();
+        return differing.OrderBy(k => Array.IndexOf(KeyLabels, k) is var i && i >= 0 ? i : KeyLabels.Length)
+            .ThenBy(k => k, StringComparer.Ordinal).Take(4).ToList();
     }
 
     /// <summary>
-    /// Markdown: one block per alert (status and name, summary, description, key labels, values, times, links),
+    /// Markdown: annotations shared by every alert once at the top, then one block per alert (status, name when the
+    /// title does not already say it, the labels that differ, its own annotations, values, times, and its links last),
     /// then links for the whole group. Stops adding alerts before the body limit and says how many were left out.
     /// </summary>
     public string RenderBody(string product, Func<AlertGroup, string?> groupSilenceUrl)
     {
         var body = new StringBuilder();
+        var shared = new List<string>();
+        if (Alerts.Count > 1)
+        {
+            foreach (var key in new[] { "summary", "description" })
+            {
+                var values = Alerts.Select(a => AnnotationText(a, key)).Distinct(StringComparer.Ordinal).ToList();
+                if (values.Count == 1 && values[0] is { } value)
+                {
+                    shared.Add(key);
+                    body.Append(MarkdownText.EscapeMultiline(value.Trim(), string.Empty)).Append("\n\n");
+                }
+            }
+        }
+
+        var differing = DifferingLabels();
         var budget = XmppMessageJson.MaxBodyBytes - 2048;
         var shown = 0;
         foreach (var alert in Alerts)
         {
-            var block = RenderAlert(alert);
+            var block = RenderAlert(alert, differing, shared);
             if (Encoding.UTF8.GetByteCount(block) + Encoding.UTF8.GetByteCount(body.ToString()) > budget)
             {
                 break;
@@ -267,18 +316,54 @@ internal sealed class AlertGroup
         return body.ToString().TrimEnd('\n');
     }
 
-    private string RenderAlert(Alert alert)
+    private static string? AnnotationText(Alert alert, string key) => key == "description"
+        ? Lookup(alert.Annotations, "description") ?? Lookup(alert.Annotations, "message")
+        : Lookup(alert.Annotations, key);
+
+    private string RenderAlert(Alert alert, List<string> differing, List<string> shared)
     {
         var block = new StringBuilder();
-        var name = Lookup(alert.Labels, "alertname") ?? GroupName();
-        block.Append(CultureInfo.InvariantCulture, $"**{(alert.Status == "firing" ? "FIRING" : "RESOLVED")}** {MarkdownText.Escape(name)}\n");
-        AddLine(block, "Summary", Lookup(alert.Annotations, "summary"));
-        AddLine(block, "Description", Lookup(alert.Annotations, "description") ?? Lookup(alert.Annotations, "message"));
+        var heading = new List<string>();
+        var name = Lookup(alert.Labels, "alertname");
+        var titleNames = AlertNames();
 
+        // With one alert name in the group the title already says it; repeating it in every block hides what differs.
+        if (name is not null && (titleNames.Count > 1 || differing.Count == 0))
+        {
+            heading.Add(MarkdownText.Escape(name));
+        }
+
+        foreach (var key in differing)
+        {
+            if (Lookup(alert.Labels, key) is { } value)
+            {
+                heading.Add(MarkdownText.Escape($"{key}={value}"));
+            }
+        }
+
+        if (heading.Count == 0)
+        {
+            heading.Add(MarkdownText.Escape(GroupName()));
+        }
+
+        block.Append(CultureInfo.InvariantCulture, $"**{(alert.Status == "firing" ? "FIRING" : "RESOLVED")}** {string.Join(" · ", heading)}\n");
+        if (!shared.Contains("summary"))
+        {
+            AddLine(block, "Summary", AnnotationText(alert, "summary"));
+        }
+
+        if (!shared.Contains("description"))
+        {
+            AddLine(block, "Description", AnnotationText(alert, "description"));
+        }
+
+        // Labels the title and the heading do not show already.
+        var inTitle = TitleLabels().Select(l => l.Key).ToHashSet(StringComparer.Ordinal);
         var labels = new List<KeyValuePair<string, string>>();
         foreach (var key in KeyLabels.Concat(GroupLabels.Select(l => l.Key).OrderBy(k => k, StringComparer.Ordinal)))
         {
-            if (key != "alertname" && !labels.Any(l => l.Key == key) && Lookup(alert.Labels, key) is { } value)
+            if (key != "alertname" && !inTitle.Contains(key) && !differing.Contains(key) && !labels.Any(l => l.Key == key) &&
+                Lookup(alert.Labels, key) is { } value)
             {
                 labels.Add(new(key, value));
             }
@@ -292,16 +377,17 @@ internal sealed class AlertGroup
             AddLine(block, "Ended", FormatTime(alert.EndsAt));
         }
 
+        // Each link once, last in its block: a short label in XHTML-IM, "label (url)" in the plain text.
         var links = new List<string>();
         AddLink(links, "Source", alert.GeneratorUrl);
         AddLink(links, "Runbook", Lookup(alert.Annotations, "runbook_url"));
-        AddLink(links, "Dashboard", alert.DashboardUrl);
-        AddLink(links, "Panel", alert.PanelUrl);
+        AddLink(links, alert.PanelUrl is not null && MarkdownText.SafeUrl(alert.PanelUrl) is not null ? "Panel" : "Dashboard",
+            MarkdownText.SafeUrl(alert.PanelUrl) ?? alert.DashboardUrl);
         AddLink(links, "Image", alert.ImageUrl);
         AddLink(links, "Silence", alert.SilenceUrl);
         if (links.Count > 0)
         {
-            block.Append("- ").Append(string.Join(" · ", links)).Append('\n');
+            block.Append("- ").Append(string.Join(" · ", links.Distinct(StringComparer.Ordinal))).Append('\n');
         }
 
         return block.ToString();
@@ -332,7 +418,8 @@ internal sealed class AlertGroup
         {
             if (k == key)
             {
-                return v;
+                // An empty label ("alertname": "") says nothing; treating it as absent keeps titles from ending in a blank.
+                return string.IsNullOrWhiteSpace(v) ? null : v;
             }
         }
 

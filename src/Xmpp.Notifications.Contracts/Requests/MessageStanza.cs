@@ -12,8 +12,10 @@ namespace Xmpp.Notifications.Contracts.Requests;
 ///   format html, body = the markup inside the XHTML body (sanitized again when sent).</item>
 /// <item><c>type</c> chat, normal or headline is kept. <c>groupchat</c> means the <c>to</c> JID is a room: it becomes
 ///   <c>#room@service</c>, our room target syntax, and the type is left to the notifier (rooms always get groupchat).</item>
-/// <item>The stanza's <c>to</c> and every XEP-0033 <c>to</c>/<c>cc</c>/<c>bcc</c> address each get their own copy
-///   (<see cref="ExtendedStanzaAddressing"/>); duplicates are sent once. Without any, <c>To</c> is null: the URL's targets.</item>
+/// <item>The stanza's <c>to</c> gets the message; with an <c>&lt;addresses&gt;</c> block (XEP-0033, or the un-namespaced
+///   http_message form) the outer <c>to</c> is the multicast service and is not a recipient, and every <c>to</c>/<c>cc</c>/<c>bcc</c>
+///   address gets its own copy (<see cref="ExtendedStanzaAddressing"/>); duplicates are sent once. Without any recipient,
+///   <c>To</c> is null: the URL's targets.</item>
 /// </list>
 /// The root may be in <c>jabber:client</c>, <c>jabber:server</c> or no namespace.
 /// </summary>
@@ -86,12 +88,21 @@ public static class MessageStanza
         }
 
         var recipients = new List<string>();
-        if (!string.IsNullOrEmpty(to))
+        var multicast = ExtendedStanzaAddressing.Blocks(stanza).Count > 0;
+
+        // XEP-0033 §4: with <addresses>, the outer 'to' names the multicast service that expands them, not a recipient.
+        if (!string.IsNullOrEmpty(to) && !multicast)
         {
             recipients.Add(to);
         }
 
-        foreach (var jid in ExtendedStanzaAddressing.Recipients(stanza))
+        var addressed = ExtendedStanzaAddressing.Recipients(stanza);
+        if (multicast && addressed.Count == 0)
+        {
+            throw SafeXml.Error(stanza, "The <message> carries <addresses> but none of them is a recipient (to, cc or bcc not yet delivered); there is nobody to send it to.");
+        }
+
+        foreach (var jid in addressed)
         {
             if (!recipients.Contains(jid, StringComparer.OrdinalIgnoreCase))
             {

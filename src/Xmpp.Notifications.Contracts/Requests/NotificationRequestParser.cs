@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
+using Xmpp.Notifications.Contracts.Json;
 
 namespace Xmpp.Notifications.Contracts.Requests;
 
@@ -16,6 +17,10 @@ namespace Xmpp.Notifications.Contracts.Requests;
 ///   <c>&lt;message/&gt;</c> stanza, the way Prosody's mod_rest and mod_post_msg take them (see <see cref="MessageStanza"/>).</item>
 /// <item>No content type: sniffed from the first non-blank character: <c>{</c> or <c>[</c> is JSON, <c>&lt;</c> is XML,
 ///   anything else is plain text.</item>
+/// <item><c>application/x-www-form-urlencoded</c> (what <c>curl --data-binary</c> sends without <c>-H Content-Type</c>) and
+///   <c>application/octet-stream</c>: a body starting with <c>&lt;</c>, <c>{</c> or <c>[</c> is sniffed as above. Any other
+///   form body is read as mod_post_msg's form fields (<c>to</c>, <c>type</c>, <c>body</c>, plus <c>title</c>/<c>subject</c> and
+///   <c>format</c>); any other octet-stream body is refused.</item>
 /// </list>
 /// The charset parameter, when present, must be UTF-8 (or its subset US-ASCII). Bodies must be non-empty, at most
 /// <see cref="XmppMessageJson.MaxPayloadBytes"/> and valid UTF-8; anything else is a <see cref="NotificationFormatException"/>.
@@ -40,6 +45,25 @@ public static class NotificationRequestParser
         if (kind == PayloadKind.Sniff)
         {
             kind = Sniff(text);
+        }
+        else if (kind is PayloadKind.Form or PayloadKind.Binary)
+        {
+            // Clients that never set a content type (curl -d) still post a stanza or JSON; recognise them by their first character.
+            var sniffed = Sniff(text);
+            if (sniffed is PayloadKind.Json or PayloadKind.Xml)
+            {
+                kind = sniffed;
+            }
+            else if (kind == PayloadKind.Binary)
+            {
+                throw new NotificationFormatException(
+                    $"Content-Type \"application/octet-stream\" is accepted only for a <message> stanza or JSON; this body starts with neither. Send text/plain for text, or one of {string.Join(", ", SupportedContentTypes)}.");
+            }
+        }
+
+        if (kind == PayloadKind.Form)
+        {
+            return [FormMessage(text)];
         }
 
         return kind switch
@@ -84,6 +108,8 @@ public static class NotificationRequestParser
         Text,
         Markdown,
         Html,
+        Form,
+        Binary,
     }
 
     private static PayloadKind Classify(string? contentType)
@@ -121,6 +147,8 @@ public static class NotificationRequestParser
             "text/plain" => PayloadKind.Text,
             "text/markdown" or "text/x-markdown" => PayloadKind.Markdown,
             "text/html" => PayloadKind.Html,
+            "application/x-www-form-urlencoded" => PayloadKind.Form,
+            "application/octet-stream" => PayloadKind.Binary,
             _ => throw new NotificationFormatException(
                 $"Content-Type \"{mediaType}\" is not supported; send one of {string.Join(", ", SupportedContentTypes)}."),
         };
@@ -144,6 +172,44 @@ public static class NotificationRequestParser
         }
 
         return PayloadKind.Text;
+    }
+
+    /// <summary>mod_post_msg's form fields; unknown fields are refused so that a misspelt one is not silently dropped.</summary>
+    private static XmppMessage FormMessage(string text)
+    {
+        var message = new XmppMessage();
+        foreach (var (name, value) in FormUrlEncoded.Parse(text))
+        {
+            switch (name)
+            {
+                case "body":
+                    message.Body = value;
+                    break;
+                case "to":
+                    message.To = value;
+                    break;
+                case "title" or "subject":
+                    message.Title = value;
+                    break;
+                case "type":
+                    message.Type = value;
+                    break;
+                case "format":
+                    message.Format = value;
+                    break;
+                default:
+                    throw new NotificationFormatException(
+                        $"The form field \"{JsonItem.Abbreviate(name)}\" is not known; form bodies take to, type, body, title (or subject) and format. To post a stanza or JSON, start the body with < or {{.");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(message.Body) && string.IsNullOrWhiteSpace(message.Title))
+        {
+            throw new NotificationFormatException("The form has no body field (and no title); send body=<text>, or post a <message> stanza or JSON.");
+        }
+
+        XmppMessageJson.Validate(message, "The form");
+        return message;
     }
 
     private static XmppMessage TextMessage(string text, string format)

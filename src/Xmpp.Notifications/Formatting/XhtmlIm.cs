@@ -186,9 +186,68 @@ public static class XhtmlIm
 
         public void Children(HtmlNode node, Context context)
         {
+            if (!context.Preformatted && !context.InLink && IsLinkRow(node))
+            {
+                LinkRow(node, context);
+                return;
+            }
+
             foreach (var child in node.Children)
             {
                 Node(child, context);
+            }
+        }
+
+        /// <summary>
+        /// Two or more links separated only by spaces, "·", "|", "•" or commas. XHTML-IM keeps them on one line of short
+        /// labels; the plain text puts each on a line of its own as "label: url", which a narrow screen wraps far
+        /// better than a run of "label (url) · label (url)".
+        /// </summary>
+        private static bool IsLinkRow(HtmlNode node)
+        {
+            var links = 0;
+            foreach (var child in node.Children)
+            {
+                if (child.Name == "a" && SafeHref(child.Attribute("href")) is not null && InnerText(child).Length > 0 &&
+                    child.Children.All(c => c.Name is null))
+                {
+                    links++;
+                }
+                else if (child.Name is not null || !child.Text!.All(c => char.IsWhiteSpace(c) || c is '·' or '|' or ',' or '•'))
+                {
+                    return false;
+                }
+            }
+
+            return links >= 2;
+        }
+
+        private void LinkRow(HtmlNode node, Context context)
+        {
+            var first = true;
+            foreach (var child in node.Children)
+            {
+                if (child.Name is null)
+                {
+                    XmlText.Append(Xhtml, child.Text!);
+                    continue;
+                }
+
+                if (!first)
+                {
+                    Plain.HardBreak();
+                }
+
+                first = false;
+                var href = SafeHref(child.Attribute("href"))!;
+                var text = InnerText(child);
+                Element(child, "a", context with { InLink = true }, href: href);
+                if (!SameTarget(text, href))
+                {
+                    Plain.Text(":");
+                    Plain.Text(" ");
+                    Plain.Text(href);
+                }
             }
         }
 

@@ -75,12 +75,15 @@ public class AlertmanagerWebhookTests
         Assert.Equal("markdown", message.Format);
         Assert.Null(message.To);
         var lines = message.Body!.Split('\n');
-        Assert.Equal(2, lines.Count(l => l == "**FIRING** HighLatency"));
-        Assert.Contains("- Summary: p99 latency above 500ms", lines);
+        // The title names the alert; each block leads with what tells it apart, and the shared summary comes once, first.
+        Assert.Equal("p99 latency above 500ms", lines[0]);
+        Assert.Equal(1, lines.Count(l => l.Contains("p99 latency above 500ms", StringComparison.Ordinal)));
+        Assert.DoesNotContain(lines, l => l.StartsWith("**FIRING** HighLatency", StringComparison.Ordinal));
+        Assert.Contains("**FIRING** instance=api-1:8080", lines);
+        Assert.Contains("**FIRING** instance=api-2:8080", lines);
         Assert.Contains("- Description: api-1 p99 is 1.2s\\", lines);
         Assert.Contains("  \\* check the \\*database\\*", lines);
-        Assert.Contains("- Labels: severity=critical, instance=api-1:8080, job=api", lines);
-        Assert.Contains("- Labels: severity=critical, instance=api-2:8080, job=api", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("- Labels:", StringComparison.Ordinal));
         Assert.Contains("- Started: 2024-05-01 12:00:00 UTC", lines);
         Assert.Contains("- Started: 2024-05-01 12:05:00 UTC", lines);
         Assert.Contains("- [Source](<http://prometheus.example.org:9090/graph?g0.expr=latency+%3E+0.5&g0.tab=1>) · [Runbook](<https://runbooks.example.org/latency>)", lines);
@@ -97,9 +100,41 @@ public class AlertmanagerWebhookTests
 
         Assert.Equal("[RESOLVED] DiskFull (severity=warning)", message.Title);
         var lines = message.Body!.Split('\n');
-        Assert.Equal(["**RESOLVED** DiskFull", "- Summary: Disk /var above 90%", "- Labels: severity=warning, instance=db-1", "- Started: 2024-05-01 10:00:00 UTC", "- Ended: 2024-05-01 10:30:00 UTC", "- [Source](<http://prometheus:9090/graph>)", ""], lines[..7]);
+        Assert.Equal(["**RESOLVED** instance=db-1 · mountpoint=/var", "- Summary: Disk /var above 90%", "- Started: 2024-05-01 10:00:00 UTC", "- Ended: 2024-05-01 10:30:00 UTC", "- [Source](<http://prometheus:9090/graph>)", ""], lines[..6]);
+        Assert.Contains("**RESOLVED** instance=db-2", lines);
         Assert.Contains("_3 more alerts not shown._", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("**FIRING**", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EmptyGroupLabelIsTreatedAsAbsent()
+    {
+        var message = ParseOne("""
+            {"version":"4","status":"firing","receiver":"ops",
+             "alerts":[{"status":"firing","labels":{"alertname":"","instance":"db-1"}},{"status":"firing","labels":{"alertname":"DiskFull","instance":"db-2"}}],
+             "groupLabels":{"alertname":""},"commonLabels":{"alertname":""}}
+            """);
+
+        Assert.Equal("[FIRING:2] DiskFull", message.Title);
+        Assert.DoesNotContain("alertname=", message.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GroupWithOnlyEmptyNamesFallsBackToTheReceiver()
+    {
+        var message = ParseOne("""{"version":"4","status":"firing","receiver":"ops","alerts":[{"status":"firing","labels":{"alertname":" "}}],"groupLabels":{"alertname":""}}""");
+
+        Assert.Equal("[FIRING:1] ops", message.Title);
+        Assert.StartsWith("**FIRING** ops", message.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SingleAlertKeepsItsNameAndKeyLabels()
+    {
+        var message = ParseOne("""{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"Down","instance":"a:1","job":"x","severity":"page"}}],"groupLabels":{"alertname":"Down"},"commonLabels":{"alertname":"Down","instance":"a:1","job":"x","severity":"page"}}""");
+
+        Assert.Equal("[FIRING:1] Down (severity=page)", message.Title);
+        Assert.Equal(["**FIRING** Down", "- Labels: instance=a:1, job=x"], message.Body!.Split('\n'));
     }
 
     [Fact]

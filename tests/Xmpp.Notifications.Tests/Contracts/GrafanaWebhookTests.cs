@@ -75,22 +75,43 @@ public class GrafanaWebhookTests
     {
         var message = ParseOne(Firing);
 
-        Assert.Equal("[FIRING:2] (blue)", message.Title);
+        // Grafana's default title when grouped by team names no alert: the names go in after the badge.
+        Assert.Equal("[FIRING:2] High memory usage, High CPU usage (blue)", message.Title);
         Assert.Equal("markdown", message.Format);
         var lines = message.Body!.Split('\n');
-        Assert.Equal("**FIRING** High memory usage", lines[0]);
+        Assert.Equal("**FIRING** High memory usage · zone=us-1", lines[0]);
         Assert.Contains("- Summary: Triggered for zone us-1", lines);
         Assert.Contains("- Description: The system has high memory usage", lines);
-        Assert.Contains("- Labels: team=blue", lines);
-        Assert.Contains("- Values: B=44.2394, C=1", lines);
+        Assert.DoesNotContain("- Labels: team=blue", lines);
+        Assert.Contains("- Values: B=44.23943737541908, C=1", lines);
         Assert.Contains("- Values: B=1e400, C=null", lines);
         Assert.Contains("- Started: 2021-10-12 07:51:03 UTC", lines);
         Assert.Contains(
-            "- [Source](<https://grafana.example.org/alerting/1afz29v7z/edit>) · [Runbook](<https://runbooks.example.org/mem>) · [Dashboard](<https://grafana.example.org/d/abc>) · [Panel](<https://grafana.example.org/d/abc?viewPanel=3>) · [Silence](<https://grafana.example.org/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DT2%2Cteam%3Dblue%2Czone%3Dus-1>)",
+            "- [Source](<https://grafana.example.org/alerting/1afz29v7z/edit>) · [Runbook](<https://runbooks.example.org/mem>) · [Panel](<https://grafana.example.org/d/abc?viewPanel=3>) · [Silence](<https://grafana.example.org/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DT2%2Cteam%3Dblue%2Czone%3Dus-1>)",
             lines);
-        Assert.Contains("**FIRING** High CPU usage", lines);
+        Assert.Contains("**FIRING** High CPU usage · zone=eu-1", lines);
         Assert.Equal("[Open Grafana](<https://grafana.example.org/>)", lines[^1]);
         Assert.DoesNotContain("__", message.Body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2.473545728e+09")]
+    [InlineData("0.1")]
+    [InlineData("-17")]
+    [InlineData("12345678901234567890")]
+    public void ValuesAreShownAsSent(string value)
+    {
+        var message = ParseOne($$$"""{"alerts":[{"status":"firing","labels":{"alertname":"A"},"values":{"B":{{{value}}}}}]}""");
+
+        Assert.Contains($"- Values: B={value}", message.Body!.Split('\n'));
+    }
+
+    [Fact]
+    public void TitleThatNamesAnAlertIsKept()
+    {
+        var message = ParseOne("""{"title":"[FIRING:1] DiskFull (db)","alerts":[{"status":"firing","labels":{"alertname":"DiskFull"}}]}""");
+
+        Assert.Equal("[FIRING:1] DiskFull (db)", message.Title);
     }
 
     [Fact]

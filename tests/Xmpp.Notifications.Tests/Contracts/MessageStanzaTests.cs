@@ -49,9 +49,49 @@ public class MessageStanzaTests
             </message>
             """);
 
-        Assert.Equal(["alice@example.org", "hildjj@jabber.org/Work", "jer@jabber.org/Home", "secret@example.org"], messages.Select(m => m.To));
+        // XEP-0033 §4: the outer 'to' is the multicast service, so alice gets only her bcc copy.
+        Assert.Equal(["hildjj@jabber.org/Work", "jer@jabber.org/Home", "ALICE@example.org", "secret@example.org"], messages.Select(m => m.To));
         Assert.All(messages, m => Assert.Equal("Hello", m.Body));
         Assert.Equal(4, messages.Select(m => m).Distinct().Count());
+    }
+
+    [Fact]
+    public void HttpMessageMulticastFormWithoutNamespaceOrTypeIsBlindCopies()
+    {
+        // The form the http_message API documents: to='multicast', <addresses> in the stanza's namespace, no type.
+        var messages = NotificationRequestParser.Parse("application/x-www-form-urlencoded", Encoding.UTF8.GetBytes(
+            "<message to=\"multicast\"><addresses><address jid=\"andy@im.example.com\"/><address jid=\"skeltoac@example.net\"/></addresses><body>yo</body></message>"));
+
+        Assert.Equal(["andy@im.example.com", "skeltoac@example.net"], messages.Select(m => m.To));
+        Assert.All(messages, m => Assert.Equal("yo", m.Body));
+    }
+
+    [Fact]
+    public void UnnamespacedAddressesInJabberClientAreReadToo()
+    {
+        var messages = Post("<message xmlns='jabber:client' to='multicast.example.org'><addresses><address jid='a@x'/><address type='cc' jid='b@x'/></addresses><body>yo</body></message>");
+
+        Assert.Equal(["a@x", "b@x"], messages.Select(m => m.To));
+    }
+
+    [Fact]
+    public void AddressesWithNobodyToSendToAreRejected()
+    {
+        var ex = Assert.Throws<NotificationFormatException>(() => Post("""
+            <message to='multicast'><addresses xmlns='http://jabber.org/protocol/address'>
+            <address type='to' jid='a@x' delivered='true'/><address type='replyto' jid='b@x'/>
+            </addresses><body>x</body></message>
+            """));
+
+        Assert.Contains("none of them is a recipient", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Xep0033AddressStillNeedsAType()
+    {
+        var ex = Assert.Throws<NotificationFormatException>(() => Post("<message><addresses xmlns='http://jabber.org/protocol/address'><address jid='a@x'/></addresses><body>x</body></message>"));
+
+        Assert.Contains("has no type attribute", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

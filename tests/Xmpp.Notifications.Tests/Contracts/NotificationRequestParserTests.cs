@@ -48,8 +48,38 @@ public class NotificationRequestParserTests
     }
 
     [Theory]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/octet-stream")]
+    [InlineData(null)]
+    public void CurlDataBinaryBodiesAreRecognised(string? contentType)
+    {
+        // curl --data-binary without -H sends application/x-www-form-urlencoded.
+        Assert.Equal("bob@example.org", Assert.Single(Parse(contentType, "<message to=\"bob@example.org\"><body>yo</body></message>")).To);
+        Assert.Equal("yo", Assert.Single(Parse(contentType, "{\"body\":\"yo\"}")).Body);
+        Assert.Equal("yo", Assert.Single(Parse(contentType, " [{\"body\":\"yo\"}]")).Body);
+    }
+
+    [Fact]
+    public void FormFieldsAreModPostMsgs()
+    {
+        var message = Assert.Single(Parse("application/x-www-form-urlencoded", "to=bob%40example.org&type=headline&body=Server+%26+host+crashed%21"));
+
+        Assert.Equal(("bob@example.org", "headline", "Server & host crashed!", null), (message.To, message.Type, message.Body, message.Title));
+    }
+
+    [Theory]
+    [InlineData("to=bob&colour=red&body=x", "The form field \"colour\" is not known")]
+    [InlineData("to=bob", "The form has no body field")]
+    [InlineData("body=a&body=b", "is given twice")]
+    [InlineData("body=x&type=shout", "type")]
+    public void BadFormsAreNamed(string form, string expected)
+    {
+        Assert.Contains(expected, Rejection("application/x-www-form-urlencoded", Encoding.UTF8.GetBytes(form)), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("multipart/form-data; boundary=x", "Content-Type \"multipart/form-data\" is not supported; send one of application/json")]
-    [InlineData("application/octet-stream", "Content-Type \"application/octet-stream\" is not supported")]
+    [InlineData("application/octet-stream", "Content-Type \"application/octet-stream\" is accepted only for a <message> stanza or JSON")]
     [InlineData("text/plain; charset=iso-8859-1", "The charset \"iso-8859-1\"")]
     public void UnsupportedContentTypesAreNamed(string contentType, string expected)
     {

@@ -204,8 +204,26 @@ public class XhtmlImTests
 
         AssertValid(rendered);
         Assert.Equal(
-            "FIRING X\n\n- Summary: 1. <b>not</b> bold\n- Labels: job=a_b*c\n- Started: 2024-01-01 00:00:00 UTC\n- Source (http://p:9090/g?x=(1))\n\nSilence (http://am:9093/#/silences/new?filter=%7Balertname%3D%22X%22%7D) · Open Alertmanager (http://am:9093/)",
+            "FIRING X\n\n- Summary: 1. <b>not</b> bold\n- Labels: job=a_b*c\n- Started: 2024-01-01 00:00:00 UTC\n- Source (http://p:9090/g?x=(1))\n\nSilence: http://am:9093/#/silences/new?filter=%7Balertname%3D%22X%22%7D\nOpen Alertmanager: http://am:9093/",
             rendered.PlainText);
+    }
+
+    [Fact]
+    public void RowOfLinksIsShortLabelsInXhtmlAndOneUrlPerLineInPlainText()
+    {
+        var rendered = XhtmlIm.FromMarkdown("- Started: now\n- [Source](<https://a.example/x?y=1>) · [Silence](<https://b.example/s>)\n\n[Docs](https://c.example/) | [https://d.example/](https://d.example/)");
+
+        AssertValid(rendered);
+        Assert.Equal("- Started: now\n- Source: https://a.example/x?y=1\n  Silence: https://b.example/s\n\nDocs: https://c.example/\nhttps://d.example/", rendered.PlainText);
+        Assert.Contains("<li><a href=\"https://a.example/x?y=1\">Source</a> · <a href=\"https://b.example/s\">Silence</a></li>", rendered.XhtmlBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LinkInsideTextIsNotARow()
+    {
+        var rendered = XhtmlIm.FromMarkdown("see [a](https://a.example/) and [b](https://b.example/)");
+
+        Assert.Equal("see a (https://a.example/) and b (https://b.example/)", rendered.PlainText);
     }
 
     public static TheoryData<string> DegenerateMarkdown() => new()
