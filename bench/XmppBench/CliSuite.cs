@@ -206,7 +206,7 @@ internal static class CliSuite
 
     private static string FirstLine(string text) => text.Trim().Split('\n')[0].Trim();
 
-    private static async Task<string> PublishNotifyAsync(CancellationToken cancellationToken)
+    internal static async Task<string> PublishNotifyAsync(CancellationToken cancellationToken)
     {
         var root = RepositoryRoot();
         var output = Path.Combine(root, ".artifacts", "bench", "xmpp-notify-publish");
@@ -215,7 +215,7 @@ internal static class CliSuite
             return executable;
         Console.WriteLine($"Publishing xmpp-notify (NativeAOT, linux-x64) into {output} ...");
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, WorkingDirectory = root };
-        foreach (var arg in new[] { "publish", "src/XmppNotify", "-c", "Release", "-r", "linux-x64", "-o", output, "--nologo", "-v", "quiet" })
+        foreach (var arg in new[] { "publish", "src/XmppNotify.Cli", "-c", "Release", "-r", "linux-x64", "-o", output, "--nologo", "-v", "quiet" })
             info.ArgumentList.Add(arg);
         info.Environment["XMPP_BUILD_SLOT"] = "bench";
         using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start dotnet publish.");
@@ -223,7 +223,7 @@ internal static class CliSuite
         limit.CancelAfter(TimeSpan.FromMinutes(10));
         await process.WaitForExitAsync(limit.Token);
         if (process.ExitCode != 0 || !File.Exists(executable))
-            throw new InvalidOperationException($"dotnet publish src/XmppNotify failed (exit {process.ExitCode}).");
+            throw new InvalidOperationException($"dotnet publish src/XmppNotify.Cli failed (exit {process.ExitCode}).");
         return executable;
     }
 
@@ -237,7 +237,7 @@ internal static class CliSuite
         return Directory.GetCurrentDirectory();
     }
 
-    private static string? FindOnPath(string name) =>
+    internal static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 

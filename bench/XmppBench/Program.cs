@@ -2,7 +2,14 @@ using System.Globalization;
 
 namespace Xmpp.Bench;
 
-internal sealed record BenchSettings(int Iterations, int Warmup, int Messages, int CliRuns, int Concurrency, IReadOnlyList<bool> NagleModes, string? NotifyPath);
+internal sealed record BenchSettings(int Iterations, int Warmup, int Messages, int CliRuns, int Concurrency, IReadOnlyList<bool> NagleModes, string? NotifyPath)
+{
+    public int RttRuns { get; init; } = 7;
+
+    public int RttMs { get; init; } = 50;
+
+    public IReadOnlyList<string> RttServers { get; init; } = ["prosody", "ejabberd"];
+}
 
 internal static class Program
 {
@@ -10,13 +17,16 @@ internal static class Program
 
     private const string Usage = """
         Usage: dotnet run -c Release --project bench/XmppBench -- <suite> [options]
-          suites:  client | cli | binding | all
+          suites:  client | cli | binding | all | rtt (by hand, as root: emulated WAN link, not part of all)
           options: --iterations N   timed iterations per measure (default 50)
                    --warmup N       warm-up iterations (default 5)
                    --messages N     messages in the one-session throughput run (default 10000)
                    --cli-runs N     runs of each CLI (default 20)
                    --concurrency N  concurrent binding invocations (default 200)
                    --nagle on|off|both   Prosody with stock Nagle, with tcp_nodelay, or both (default both)
+                   --rtt-runs N     rtt: cold sends per sender, mode and server (default 7)
+                   --rtt-ms N       rtt: emulated round-trip time (default 50)
+                   --rtt-servers prosody,ejabberd   rtt: which servers (default both)
                    --notify PATH    xmpp-notify executable (default: published into .artifacts/bench-notify)
         """;
 
@@ -54,6 +64,8 @@ internal static class Program
                 break;
             case "cli":
                 return await CliSuite.RunAsync(settings, cancel.Token);
+            case "rtt":
+                return await RttSuite.RunAsync(settings, cancel.Token);
             case "binding":
                 await BindingSuite.RunAsync(settings, cancel.Token);
                 break;
@@ -100,6 +112,9 @@ internal static class Program
                         _ => throw new FormatException("--nagle takes on, off or both."),
                     },
                 },
+                "--rtt-runs" => settings with { RttRuns = Positive(value) },
+                "--rtt-ms" => settings with { RttMs = Positive(value) },
+                "--rtt-servers" => settings with { RttServers = value.Split(',', StringSplitOptions.RemoveEmptyEntries) },
                 "--notify" => settings with { NotifyPath = Path.GetFullPath(value) },
                 _ => throw new FormatException($"Unknown option {options[i - 1]}."),
             };

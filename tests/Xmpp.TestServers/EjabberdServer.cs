@@ -15,6 +15,9 @@ public sealed class EjabberdOptions
     /// <summary>Allows streams without STARTTLS (starttls_required: false).</summary>
     public bool AllowPlaintext { get; init; }
 
+    /// <summary>A second address for the c2s and direct-TLS listeners besides 127.0.0.1 (e.g. an emulated WAN link); null for loopback only.</summary>
+    public string? ExtraListenAddress { get; init; }
+
     /// <summary>Raw YAML appended at the end of ejabberd.yml (top level).</summary>
     public string? ExtraConfig { get; init; }
 
@@ -211,6 +214,7 @@ public sealed class EjabberdServer : IXmppTestServer
             ["SCRAM_HASH"] = options.ScramHash,
             ["STARTTLS_REQUIRED"] = options.AllowPlaintext ? "false" : "true",
             ["EXTRA_CONFIG"] = options.ExtraConfig ?? string.Empty,
+            ["EXTRA_LISTENERS"] = ExtraListeners(),
         };
         File.WriteAllText(Path.Combine(ConfigDirectory, "ejabberd.yml"), ConfigTemplate.Render("ejabberd.yml.in", values));
 
@@ -227,6 +231,35 @@ public sealed class EjabberdServer : IXmppTestServer
             "{host,{127,0,0,1}, [\"localhost\"]}.",
             "{file, resolv, \"/etc/resolv.conf\"}.",
             string.Empty));
+    }
+
+    /// <summary>The c2s listeners again on the extra address (ejabberd binds one address per listener).</summary>
+    private string ExtraListeners()
+    {
+        if (options.ExtraListenAddress is not { } address)
+        {
+            return string.Empty;
+        }
+
+        var c2s = C2sPort.ToString(CultureInfo.InvariantCulture);
+        var tls = DirectTlsPort.ToString(CultureInfo.InvariantCulture);
+        var starttlsRequired = options.AllowPlaintext ? "false" : "true";
+        return $"""
+              -
+                port: {c2s}
+                ip: "{address}"
+                module: ejabberd_c2s
+                max_stanza_size: 10485760
+                starttls: true
+                starttls_required: {starttlsRequired}
+              -
+                port: {tls}
+                ip: "{address}"
+                module: ejabberd_c2s
+                max_stanza_size: 10485760
+                tls: true
+
+            """;
     }
 
     private async Task LaunchAndWaitAsync(CancellationToken ct)

@@ -20,6 +20,9 @@ public sealed class ProsodyOptions
     /// <summary>mod_websocket on the HTTP (and HTTPS) port at /xmpp-websocket.</summary>
     public bool WebSocket { get; init; } = true;
 
+    /// <summary>A second address to listen on besides 127.0.0.1 (e.g. the server side of an emulated WAN link); null for loopback only.</summary>
+    public string? ExtraListenAddress { get; init; }
+
     /// <summary>Raw Lua inserted into the global section, just before the VirtualHost (it may open its own sections).</summary>
     public string? ExtraConfig { get; init; }
 

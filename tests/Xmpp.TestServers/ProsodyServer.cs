@@ -204,10 +204,15 @@ public sealed class ProsodyServer : IXmppTestServer
             ["PASSWORD_HASH"] = options.PasswordHash,
             ["REQUIRE_ENCRYPTION"] = options.AllowPlaintext ? "false" : "true",
             ["ALLOW_PLAIN"] = options.AllowPlaintext ? "true" : "false",
-            ["EXTRA_CONFIG"] = options.ExtraConfig ?? string.Empty,
+            ["EXTRA_CONFIG"] = ExtraListen() + (options.ExtraConfig ?? string.Empty),
         };
         File.WriteAllText(ConfigPath, ConfigTemplate.Render("prosody.cfg.lua.in", values));
     }
+
+    // A later assignment in the global section overrides the template's loopback-only interfaces.
+    private string ExtraListen() => options.ExtraListenAddress is { } address
+        ? $"interfaces = {{ \"127.0.0.1\", \"{address}\" }}\n"
+        : string.Empty;
 
     private async Task LaunchAndWaitAsync(CancellationToken ct)
     {
