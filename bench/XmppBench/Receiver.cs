@@ -107,6 +107,10 @@ internal sealed class ReceiverProcess : IAsyncDisposable
             Port = settings.Port,
             TrustedRoots = [ca],
             ResponseTimeout = TimeSpan.FromSeconds(30),
+            // One receiver counts every message of the whole benchmark run; none may be dropped or refused.
+            MaxReceivedMessages = 1_000_000,
+            MaxInboundStanzas = long.MaxValue,
+            MaxInboundBytes = long.MaxValue,
         };
         await using var client = new XmppClient(options);
         await client.LoginAsync();

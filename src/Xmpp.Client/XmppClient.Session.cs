@@ -242,6 +242,7 @@ public sealed partial class XmppClient
 
     private async Task ReadLoopAsync()
     {
+        long inbound = 0;
         try
         {
             while (true)
@@ -249,9 +250,28 @@ public sealed partial class XmppClient
                 var element = await _transport.ReadElementAsync(_lifetime.Token).ConfigureAwait(false);
                 if (element is null)
                     break;
+                if (++inbound > _options.MaxInboundStanzas || _transport.BytesReceived > _options.MaxInboundBytes)
+                {
+                    _fault = new XmppProtocolException(
+                        $"The server sent more than this session accepts ({_options.MaxInboundStanzas} stanzas or {_options.MaxInboundBytes} bytes); the session was ended.",
+                        "policy-violation");
+                    await SendStreamErrorAsync($"<policy-violation xmlns='{Namespaces.StreamErrors}'/>").ConfigureAwait(false);
+                    break;
+                }
                 if (element.Name == XName.Get("error", Namespaces.Streams))
                 {
                     _fault = StreamErrors.ToException(element);
+                    break;
+                }
+                if (element.Name == XName.Get("a", Namespaces.StreamManagement) && uint.TryParse((string?)element.Attribute("h"), out var h) && h > _delivery.SentCount)
+                {
+                    // XEP-0198 §6: acknowledging stanzas that were never sent is a protocol failure, not a credit.
+                    var sent = _delivery.SentCount;
+                    _fault = new XmppProtocolException(
+                        $"The server acknowledged {h} stanza(s) but only {sent} were sent (handled-count-too-high); its acknowledgements cannot be trusted.",
+                        "handled-count-too-high");
+                    await SendStreamErrorAsync(
+                        $"<undefined-condition xmlns='{Namespaces.StreamErrors}'/><handled-count-too-high xmlns='{Namespaces.StreamManagement}' h='{h}' send-count='{sent}'/>").ConfigureAwait(false);
                     break;
                 }
                 if (element.Name == XName.Get("r", Namespaces.StreamManagement))
@@ -282,6 +302,21 @@ public sealed partial class XmppClient
             foreach (var pending in _pendingIqs.Values)
                 pending.TrySetException(_fault ?? new XmppProtocolException("The server closed the stream.", "connection-closed"));
             FailPendingJoins(_fault ?? new XmppProtocolException("The server closed the stream.", "connection-closed"));
+        }
+    }
+
+    /// <summary>Ends the stream with a stream error (RFC 6120 §4.9); a server that no longer reads does not delay the end.</summary>
+    private async Task SendStreamErrorAsync(string conditions)
+    {
+        try
+        {
+            // The prefix is declared on the element itself so that the same text is valid over WebSocket (RFC 7395 §3.6.2).
+            await SendNonzaAsync($"<stream:error xmlns:stream='{Namespaces.Streams}'>{conditions}</stream:error>", _lifetime.Token).ConfigureAwait(false);
+            await WriteAsync(_transport.CloseStreamAsync, "the server to accept the stream close", _lifetime.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is XmppException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            // The session is failing already; the fault recorded by the caller is what gets reported.
         }
     }
 

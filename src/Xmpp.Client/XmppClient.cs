@@ -20,7 +20,7 @@ public sealed partial class XmppClient : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<XElement>> _pendingIqs = new(StringComparer.Ordinal);
-    private readonly Channel<ReceivedMessage> _incoming = Channel.CreateUnbounded<ReceivedMessage>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = true });
+    private readonly Channel<ReceivedMessage> _incoming;
     private readonly TaskCompletionSource _serverClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stanzas.IdGenerator _ids;
     private readonly DeliveryTracker _delivery = new();
@@ -45,6 +45,13 @@ public sealed partial class XmppClient : IAsyncDisposable
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _transport = transport ?? throw new ArgumentNullException(nameof(transport));
         _ids = new Stanzas.IdGenerator(idPrefix);
+        // Bounded: a server flooding messages that nobody reads must not grow the session's memory.
+        _incoming = Channel.CreateBounded<ReceivedMessage>(new BoundedChannelOptions(Math.Max(1, options.MaxReceivedMessages))
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = false,
+            SingleWriter = true,
+        });
     }
 
     private static IXmppTransport CreateTransport(XmppClientOptions options) =>
@@ -72,7 +79,10 @@ public sealed partial class XmppClient : IAsyncDisposable
 
     public bool IsAuthenticated => _state == ClientState.Authenticated && _fault is null;
 
-    /// <summary>Messages received (chat, groupchat, headline, normal and error bounces), in arrival order.</summary>
+    /// <summary>
+    /// Messages received (chat, groupchat, headline, normal and error bounces), in arrival order; at most
+    /// <see cref="XmppClientOptions.MaxReceivedMessages"/> are kept unread (the oldest are dropped first).
+    /// </summary>
     public ChannelReader<ReceivedMessage> Messages => _incoming.Reader;
 
     /// <summary>Connects, secures the connection as <see cref="XmppClientOptions.Security"/> requires, and reads the stream features.</summary>

@@ -39,8 +39,15 @@ public sealed class XmppClientOptions
     /// <summary>Extra trust anchors (e.g. a private CA); the system store is used as well.</summary>
     public X509Certificate2Collection? TrustedRoots { get; set; }
 
-    /// <summary>TLS versions to allow; <see cref="System.Security.Authentication.SslProtocols.None"/> lets the system choose (TLS 1.2 and 1.3).</summary>
-    public System.Security.Authentication.SslProtocols SslProtocols { get; set; } = System.Security.Authentication.SslProtocols.None;
+    /// <summary>
+    /// TLS versions to allow: TLS 1.2 and 1.3, pinned rather than left to the platform, whose defaults may still
+    /// allow TLS 1.0/1.1 on some systems. Narrow it (e.g. to TLS 1.2 for tls-unique channel binding); never widen it.
+    /// </summary>
+    public System.Security.Authentication.SslProtocols SslProtocols { get; set; } = DefaultSslProtocols;
+
+    /// <summary>TLS 1.2 and TLS 1.3.</summary>
+    public const System.Security.Authentication.SslProtocols DefaultSslProtocols =
+        System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
 
     /// <summary>Allow SCRAM-*-PLUS (channel binding). Apprise's <c>scramplus=no</c> turns it off.</summary>
     public bool AllowChannelBinding { get; set; } = true;
@@ -56,6 +63,21 @@ public sealed class XmppClientOptions
 
     /// <summary>The largest top-level element accepted from the server, in bytes; larger ones end the session.</summary>
     public int MaxStanzaBytes { get; set; } = 512 * 1024;
+
+    /// <summary>
+    /// How many received messages <see cref="XmppClient.Messages"/> keeps for a reader; when nobody reads, the oldest
+    /// are dropped, so a server flooding a session cannot grow its memory.
+    /// </summary>
+    public int MaxReceivedMessages { get; set; } = 256;
+
+    /// <summary>
+    /// The most stanzas the server may send in one session (after login); more ends the session with a
+    /// <c>policy-violation</c> <see cref="XmppProtocolException"/>. A notification session receives a few dozen.
+    /// </summary>
+    public long MaxInboundStanzas { get; set; } = 100_000;
+
+    /// <summary>The most bytes the server may send in one session; more ends it like <see cref="MaxInboundStanzas"/>.</summary>
+    public long MaxInboundBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>Ask for XEP-0198 stream management when offered (acknowledged delivery).</summary>
     public bool UseStreamManagement { get; set; } = true;

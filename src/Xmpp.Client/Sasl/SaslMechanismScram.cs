@@ -161,14 +161,17 @@ public sealed class SaslMechanismScram : SaslMechanism
             return "";
         }
 
+        // Nonces, salt, iteration count and either signature together allow an offline dictionary attack on the
+        // password (RFC 5802 §9), so a protocol log keeps only the structure: mechanism, binding flag and user name.
         if (_clientFirst is not null && clientMessage.SequenceEqual(_clientFirst))
         {
-            return _gs2Header + _clientFirstBare;
+            var bare = _clientFirstBare ?? "";
+            return _gs2Header + bare[..Math.Max(0, bare.LastIndexOf(",r=", StringComparison.Ordinal))] + ",r=" + Redacted;
         }
 
         if (_clientFinal is not null && clientMessage.SequenceEqual(_clientFinal))
         {
-            return _clientFinalWithoutProof + ",p=" + Redacted;
+            return "c=" + Redacted + ",r=" + Redacted + ",p=" + Redacted;
         }
 
         return Redacted;

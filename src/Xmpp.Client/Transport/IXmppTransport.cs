@@ -34,6 +34,9 @@ public interface IXmppTransport : IAsyncDisposable
     /// <summary>The next top-level element, or null when the server closed the stream.</summary>
     Task<XElement?> ReadElementAsync(CancellationToken cancellationToken);
 
+    /// <summary>Bytes received from the server since the connection was made (bounds what one session may receive).</summary>
+    long BytesReceived => 0;
+
     /// <summary>Sends the stream close (<c>&lt;/stream:stream&gt;</c> or <c>&lt;close/&gt;</c>).</summary>
     Task CloseStreamAsync(CancellationToken cancellationToken);
 }

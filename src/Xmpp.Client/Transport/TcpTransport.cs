@@ -16,6 +16,7 @@ public sealed class TcpTransport : IXmppTransport
     private Socket? _socket;
     private Stream? _stream;
     private XmlStreamReader? _reader;
+    private long _bytesOfEarlierStreams;
 
     public TcpTransport(XmppClientOptions options) => _options = options ?? throw new ArgumentNullException(nameof(options));
 
@@ -101,6 +102,7 @@ public sealed class TcpTransport : IXmppTransport
     public async Task StartTlsAsync(CancellationToken cancellationToken)
     {
         var stream = _stream ?? throw new InvalidOperationException("Not connected.");
+        _bytesOfEarlierStreams += _reader?.BytesRead ?? 0;
         _reader = null;
         _stream = await HandshakeAsync(stream, alpn: false, cancellationToken).ConfigureAwait(false);
     }
@@ -119,11 +121,14 @@ public sealed class TcpTransport : IXmppTransport
         Enqueue(XmlStreamWriter.StreamHeader(serverDomain, clientJid));
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         // Each stream restart (after STARTTLS and after SASL) starts a fresh XML document.
+        _bytesOfEarlierStreams += _reader?.BytesRead ?? 0;
         _reader = new XmlStreamReader(stream, _options.MaxStanzaBytes);
         var header = await _reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
         _options.ProtocolLogger?.LogServer($"<stream:stream id='{header.Id}' from='{header.From}' version='{header.Version}'>");
         return header;
     }
+
+    public long BytesReceived => _bytesOfEarlierStreams + (_reader?.BytesRead ?? 0);
 
     public void Enqueue(string element, string? redactedForLog = null)
     {
@@ -165,7 +170,7 @@ public sealed class TcpTransport : IXmppTransport
             throw new XmppProtocolException($"The connection to the server broke: {e.Message}", "connection-closed", e);
         }
         if (_options.ProtocolLogger is { } logger)
-            logger.LogServer(element?.ToString(SaveOptions.DisableFormatting) ?? "</stream:stream>");
+            logger.LogServer(element is null ? "</stream:stream>" : ProtocolRedaction.ServerElement(element));
         return element;
     }
 

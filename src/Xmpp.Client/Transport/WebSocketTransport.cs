@@ -18,6 +18,7 @@ public sealed class WebSocketTransport : IXmppTransport
     private readonly List<string> _pending = [];
     private readonly ClientWebSocket _socket = new();
     private bool _closedByServer;
+    private long _bytesReceived;
 
     public WebSocketTransport(XmppClientOptions options)
     {
@@ -127,6 +128,7 @@ public sealed class WebSocketTransport : IXmppTransport
                 return null;
             }
             buffer.Advance(result.Count);
+            _bytesReceived += result.Count;
             if (buffer.WrittenCount > _options.MaxStanzaBytes)
                 throw new XmppProtocolException($"The server sent a WebSocket frame larger than {_options.MaxStanzaBytes} bytes.", "policy-violation");
             if (result.EndOfMessage)
@@ -141,8 +143,8 @@ public sealed class WebSocketTransport : IXmppTransport
         {
             throw new XmppProtocolException("The server sent invalid UTF-8.", "not-well-formed", e);
         }
-        _options.ProtocolLogger?.LogServer(text);
         var element = XmlFragment.ParseElement(text, _options.MaxStanzaBytes);
+        _options.ProtocolLogger?.LogServer(ProtocolRedaction.ServerElement(element));
         if (element.Name == XName.Get("close", Framing))
         {
             _closedByServer = true;
@@ -150,6 +152,8 @@ public sealed class WebSocketTransport : IXmppTransport
         }
         return element;
     }
+
+    public long BytesReceived => _bytesReceived;
 
     public async Task CloseStreamAsync(CancellationToken cancellationToken)
     {

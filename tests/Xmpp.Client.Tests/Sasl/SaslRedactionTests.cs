@@ -41,21 +41,20 @@ public class SaslRedactionTests
     }
 
     [Fact]
-    public void Scram_client_first_is_shown_and_client_final_proof_is_redacted()
+    public void Scram_log_keeps_only_the_user_name_never_nonces_or_the_proof()
     {
         var salt = RandomNumberGenerator.GetBytes(16);
         var server = new ScramTestServer(ScramHash.Sha256, Password, salt, 4096);
         var scram = new SaslMechanismScram(ScramHash.Sha256, new SaslCredentials("alice", Password), null, false, "nonce123");
 
         var clientFirst = scram.GetInitialResponse();
-        Assert.Equal("n,,n=alice,r=nonce123", scram.RedactForLog(clientFirst));
+        Assert.Equal("n,,n=alice,r=[redacted]", scram.RedactForLog(clientFirst));
 
         var clientFinal = scram.EvaluateChallenge(Utf8(server.ServerFirst(clientFirst)));
         var proof = Encoding.UTF8.GetString(clientFinal).Split(",p=")[1];
         var logged = scram.RedactForLog(clientFinal);
 
-        Assert.EndsWith(",p=[redacted]", logged, StringComparison.Ordinal);
-        Assert.StartsWith("c=biws,r=nonce123", logged, StringComparison.Ordinal);
+        Assert.Equal("c=[redacted],r=[redacted],p=[redacted]", logged);
         Assert.DoesNotContain(proof, logged, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, logged, StringComparison.Ordinal);
 
@@ -79,5 +78,24 @@ public class SaslRedactionTests
         var text = new ChannelBinding("tls-unique", [0xAB, 0xCD]).ToString();
         Assert.Contains("tls-unique", text, StringComparison.Ordinal);
         Assert.Contains("2 bytes", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("challenge", "cj1ub25jZTEyM3NlcnZlcixzPVFTWENSK1E2c2VrOGJmOTIsaT00MDk2")]
+    [InlineData("success", "dj1ybUY5cHFWOFM3c3VBb1pXamE0ZEpSa0ZzS1E9")]
+    public void Server_challenge_and_success_payloads_never_reach_the_protocol_log(string name, string payload)
+    {
+        // Salt, iteration count and the server signature (v=) would let anyone with the log test passwords offline.
+        var element = System.Xml.Linq.XElement.Parse($"<{name} xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{payload}</{name}>");
+        var logged = ProtocolRedaction.ServerElement(element);
+        Assert.Equal($"<{name} xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>[redacted]</{name}>", logged);
+        Assert.DoesNotContain(payload, logged, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Other_server_elements_are_logged_as_sent()
+    {
+        var element = System.Xml.Linq.XElement.Parse("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        Assert.Equal("<success xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\" />", ProtocolRedaction.ServerElement(element));
     }
 }
