@@ -24,6 +24,9 @@ public sealed record OutgoingMessage(Jid To, string? Body)
 
     /// <summary>The stanza id; null generates a unique one.</summary>
     public string? Id { get; init; }
+
+    /// <summary>Ask the recipient's client for an XEP-0184 receipt; await it with <see cref="XmppClient.ReceiptAsync"/>.</summary>
+    public bool RequestReceipt { get; init; }
 }
 
 /// <summary>A message received from the server.</summary>

@@ -37,6 +37,8 @@ internal static class Stanzas
                     throw new ArgumentException("ExtensionXml may contain only elements, not text.", nameof(message));
             }
         }
+        if (message.RequestReceipt)
+            text.Append("<request xmlns='").Append(Namespaces.Receipts).Append("'/>");
         text.Append("</message>");
         return text.ToString();
     }

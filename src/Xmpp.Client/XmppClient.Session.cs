@@ -23,6 +23,8 @@ public sealed partial class XmppClient
         ArgumentNullException.ThrowIfNull(message);
         var id = message.Id ?? _ids.Next();
         var xml = Stanzas.MessageXml(message, id);
+        if (message.RequestReceipt)
+            ExpectReceipt(id, message.To);
         await SendStanzaAsync(xml, new SentMessage(id, message.To, message.Type == MessageType.Groupchat), cancellationToken).ConfigureAwait(false);
         return id;
     }
@@ -351,6 +353,8 @@ public sealed partial class XmppClient
         }
         else if (element.Name == MessageName)
         {
+            if (OnReceipt(element))
+                return;
             var message = Stanzas.ReadMessage(element);
             if (message.Error is { } error && message.Id is { } bouncedId)
                 _delivery.OnBounce(bouncedId, message.From, error);
@@ -361,6 +365,7 @@ public sealed partial class XmppClient
         else if (element.Name == PresenceName)
         {
             OnPresence(element);
+            OnContactPresence(element);
         }
     }
 }

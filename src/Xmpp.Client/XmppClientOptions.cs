@@ -90,6 +90,9 @@ public sealed class XmppClientOptions
 
     public IProtocolLogger? ProtocolLogger { get; set; }
 
+    /// <summary>How subscription requests that reach this session are answered (they arrive once presence is sent).</summary>
+    public SubscriptionPolicy SubscriptionPolicy { get; set; } = SubscriptionPolicy.Ignore;
+
     public override string ToString() =>
         $"{Jid} via {(WebSocketUri?.ToString() ?? (ConnectHost ?? Jid.Domain) + (Port is null ? "" : ":" + Port))} ({Security}, verify={(VerifyCertificate ? "yes" : "no")})";
 }

@@ -45,6 +45,10 @@ public enum NotifyFailureKind
     Unacknowledged,
     Timeout,
     Protocol,
+    /// <summary><c>receipts=require</c>: the server took the message, but no client of the recipient confirmed it (XEP-0184).</summary>
+    NoReceipt,
+    /// <summary><c>offline=fail</c>: the recipient's presence showed no available client, so nothing was sent.</summary>
+    Offline,
 }
 
 public enum TargetStatus
@@ -53,14 +57,41 @@ public enum TargetStatus
     Delivered,
     Failed,
     NotSent,
+    /// <summary><c>offline=skip</c>: the recipient was offline, so nothing was sent; not a failure.</summary>
+    Skipped,
 }
 
-public sealed record TargetOutcome(string Target, TargetStatus Status, NotifyFailureKind Failure = NotifyFailureKind.None, string? Error = null);
+/// <summary>Whether a client of the recipient confirmed the message (XEP-0184), as opposed to the server accepting it.</summary>
+public enum ReceiptStatus
+{
+    /// <summary><c>receipts=no</c>, or the message was not accepted by the server.</summary>
+    NotRequested,
+    /// <summary>A client of the recipient confirmed the message: <see cref="TargetOutcome.ReceivedBy"/> names it.</summary>
+    Received,
+    /// <summary>No confirmation within <c>rto</c>: the recipient's client is offline without the server knowing it, or does not send receipts.</summary>
+    Missing,
+    /// <summary>The recipient's presence showed no available client: the server stored the message for later.</summary>
+    RecipientOffline,
+    /// <summary>Rooms do not confirm receipt; the room's reflection of the message is the proof.</summary>
+    NotApplicable,
+}
+
+public sealed record TargetOutcome(string Target, TargetStatus Status, NotifyFailureKind Failure = NotifyFailureKind.None, string? Error = null)
+{
+    /// <summary>With <c>receipts=wait|require</c>: what the recipient's client said. <see cref="TargetStatus.Delivered"/> alone means the server accepted it.</summary>
+    public ReceiptStatus Receipt { get; init; } = ReceiptStatus.NotRequested;
+
+    /// <summary>The full JID of the client that sent the receipt.</summary>
+    public string? ReceivedBy { get; init; }
+}
 
 /// <summary>The outcome for one URL. <see cref="Url"/> is redacted.</summary>
 public sealed record UrlOutcome(string Url, bool Optional, IReadOnlyList<TargetOutcome> Targets, NotifyFailureKind Failure = NotifyFailureKind.None, string? Error = null)
 {
-    public bool Delivered => Failure == NotifyFailureKind.None && Targets.All(t => t.Status == TargetStatus.Delivered);
+    public bool Delivered => Failure == NotifyFailureKind.None && Targets.All(t => t.Status is TargetStatus.Delivered or TargetStatus.Skipped);
+
+    /// <summary>Subscription requests that reached the session, answered as the URL's <c>subscribe=</c> says.</summary>
+    public IReadOnlyList<SubscriptionRequest> SubscriptionRequests { get; init; } = [];
 }
 
 public sealed record NotifyResult(IReadOnlyList<UrlOutcome> Urls)
@@ -72,5 +103,5 @@ public sealed record NotifyResult(IReadOnlyList<UrlOutcome> Urls)
     public string Describe() => string.Join(Environment.NewLine,
         Urls.Where(u => !u.Delivered).Select(u =>
             $"{u.Url}{(u.Optional ? " (optional)" : "")}: " +
-            (u.Error ?? string.Join("; ", u.Targets.Where(t => t.Status != TargetStatus.Delivered).Select(t => $"{t.Target}: {t.Error ?? t.Status.ToString()}")))));
+            (u.Error ?? string.Join("; ", u.Targets.Where(t => t.Status is not (TargetStatus.Delivered or TargetStatus.Skipped)).Select(t => $"{t.Target}: {t.Error ?? t.Status.ToString()}")))));
 }

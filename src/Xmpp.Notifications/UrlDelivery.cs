@@ -9,6 +9,8 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
 {
     // Per planned message: the outcome so far. Delivered entries are never sent again.
     private readonly TargetOutcome?[] _outcomes = new TargetOutcome?[plan.Messages.Count];
+    private readonly List<SubscriptionRequest> _subscriptionRequests = [];
+    private TimeSpan _receiptTimeout = url.ReadTimeout;
 
     public async Task<UrlOutcome> RunAsync(CancellationToken cancellationToken)
     {
@@ -31,7 +33,7 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
             .ToList();
         if (failure == NotifyFailureKind.None && targets.Count == 0)
             (failure, error) = (NotifyFailureKind.Rejected, "no valid target to deliver to");
-        return new UrlOutcome(redacted, url.Optional, targets, failure, error);
+        return new UrlOutcome(redacted, url.Optional, targets, failure, error) { SubscriptionRequests = _subscriptionRequests };
     }
 
     /// <summary>Bad credentials, an untrusted certificate or a refusal will not heal by retrying; lost connections and silence may.</summary>
@@ -41,37 +43,127 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
 
     private async Task<(NotifyFailureKind, string?)> AttemptAsync(CancellationToken cancellationToken)
     {
-        var pending = Enumerable.Range(0, plan.Messages.Count).Where(i => _outcomes[i] is not { Status: TargetStatus.Delivered }).ToList();
+        // Delivered, skipped, stored-but-unconfirmed and offline targets are settled: sending again would duplicate.
+        var pending = Enumerable.Range(0, plan.Messages.Count).Where(i => _outcomes[i] is not
+            ({ Status: TargetStatus.Delivered or TargetStatus.Skipped } or { Failure: NotifyFailureKind.NoReceipt or NotifyFailureKind.Offline })).ToList();
         if (pending.Count == 0)
             return (NotifyFailureKind.None, null);
+        var receipts = url.ReceiptsGiven ? url.Receipts : options.Receipts ?? url.Receipts;
         var clientOptions = url.ToClientOptions();
         options.ConfigureClient?.Invoke(clientOptions);
+        _receiptTimeout = clientOptions.ResponseTimeout; // rto, unless the host overrides it
         await using var client = new XmppClient(clientOptions);
         try
         {
             await client.LoginAsync(cancellationToken).ConfigureAwait(false);
+            if (url.NeedsPresence(receipts))
+                await client.SendPresenceAsync(-1, cancellationToken).ConfigureAwait(false);
             var rooms = await JoinRoomsAsync(client, pending, cancellationToken).ConfigureAwait(false);
+            var offline = await OfflineContactsAsync(client, pending, cancellationToken).ConfigureAwait(false);
             var sent = new Dictionary<string, int>(StringComparer.Ordinal);
+            var awaitingReceipt = new List<(string Id, int Index)>();
             foreach (var index in pending)
             {
                 var message = plan.Messages[index];
                 if (message.Type == MessageType.Groupchat && !rooms.Contains(message.Target.Jid))
                     continue; // outcome already set by the failed join
+                var person = message.Target.Kind != XmppTargetKind.Groupchat;
+                if (person && offline.Contains(message.Target.Jid.Bare))
+                {
+                    _outcomes[index] = url.Offline == OfflinePolicy.Skip
+                        ? new TargetOutcome(message.Target.ToString(), TargetStatus.Skipped, NotifyFailureKind.None, "the recipient is offline; not sent (offline=skip)")
+                        : new TargetOutcome(message.Target.ToString(), TargetStatus.Failed, NotifyFailureKind.Offline, "the recipient is offline; not sent (offline=fail)");
+                    continue;
+                }
                 var id = await client.SendMessageAsync(new OutgoingMessage(message.Target.Jid, message.Content.Body)
                 {
                     Type = message.Type,
                     Subject = message.Content.Subject,
                     XhtmlBody = message.Content.XhtmlBody,
+                    RequestReceipt = person && receipts != ReceiptMode.Off,
                 }, cancellationToken).ConfigureAwait(false);
                 sent[id] = index;
+                if (person && receipts != ReceiptMode.Off)
+                    awaitingReceipt.Add((id, index));
             }
+            var confirmed = await WaitForReceiptsAsync(client, awaitingReceipt, cancellationToken).ConfigureAwait(false);
             var report = await client.DisconnectAsync(cancellationToken).ConfigureAwait(false);
-            Record(report, sent);
+            Record(report, sent, receipts, confirmed, client);
             return (NotifyFailureKind.None, null);
         }
         catch (XmppException e)
         {
             return (Classify(e), e.Message);
+        }
+        finally
+        {
+            RecordSubscriptionRequests(client);
+        }
+    }
+
+    /// <summary>With <c>offline=skip|fail</c>: the person targets whose presence shows no available client.</summary>
+    private async Task<HashSet<Jid>> OfflineContactsAsync(XmppClient client, List<int> pending, CancellationToken cancellationToken)
+    {
+        if (url.Offline == OfflinePolicy.Send)
+            return [];
+        var contacts = pending.Select(i => plan.Messages[i].Target).Where(t => t.Kind != XmppTargetKind.Groupchat).Select(t => t.Jid.Bare).Distinct().ToList();
+        if (contacts.Count == 0)
+            return [];
+        var presence = await client.WaitForPresenceAsync(contacts, cancellationToken).ConfigureAwait(false);
+        // Only a known absence counts: a contact whose presence this account may not see is sent to, as before.
+        return presence.Where(p => p.IsOffline).Select(p => p.Contact).ToHashSet();
+    }
+
+    /// <summary>
+    /// After the server acknowledged everything: waits up to <c>rto</c> for the receipts, ending early for recipients
+    /// whose presence shows them offline (they cannot answer). Returns the receipts that arrived, by message id.
+    /// </summary>
+    private async Task<Dictionary<string, Jid>> WaitForReceiptsAsync(XmppClient client, List<(string Id, int Index)> awaiting, CancellationToken cancellationToken)
+    {
+        var confirmed = new Dictionary<string, Jid>(StringComparer.Ordinal);
+        if (awaiting.Count == 0)
+            return confirmed;
+        try
+        {
+            await client.WaitForDeliveryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (XmppException)
+        {
+            return confirmed; // DisconnectAsync reports what the server did not acknowledge
+        }
+        var open = awaiting.Select(a => (a.Id, To: plan.Messages[a.Index].Target.Jid, Task: client.ReceiptAsync(a.Id, plan.Messages[a.Index].Target.Jid))).ToList();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_receiptTimeout);
+        while (open.Count > 0 && !deadline.IsCancellationRequested)
+        {
+            open.RemoveAll(o =>
+            {
+                if (o.Task.IsCompletedSuccessfully)
+                {
+                    confirmed[o.Id] = o.Task.Result;
+                    return true;
+                }
+                return client.GetPresence(o.To).IsOffline;
+            });
+            if (open.Count == 0)
+                break;
+            // Receipts end the wait at once; presence changes are looked at every 100 ms.
+            var tick = Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
+            await Task.WhenAny(open.Select(o => (Task)o.Task).Append(tick)).ConfigureAwait(false);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return confirmed;
+    }
+
+    private void RecordSubscriptionRequests(XmppClient client)
+    {
+        foreach (var request in client.SubscriptionRequests)
+        {
+            if (!_subscriptionRequests.Contains(request))
+            {
+                _subscriptionRequests.Add(request);
+                LogSubscriptionRequest(logger, request.From, request.Answer);
+            }
         }
     }
 
@@ -94,12 +186,12 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         return joined;
     }
 
-    private void Record(DeliveryReport report, Dictionary<string, int> sent)
+    private void Record(DeliveryReport report, Dictionary<string, int> sent, ReceiptMode receipts, Dictionary<string, Jid> confirmed, XmppClient client)
     {
         foreach (var id in report.Acknowledged)
         {
             if (sent.TryGetValue(id, out var index))
-                _outcomes[index] = new TargetOutcome(plan.Messages[index].Target.ToString(), TargetStatus.Delivered);
+                _outcomes[index] = WithReceipt(plan.Messages[index], id, receipts, confirmed, client);
         }
         foreach (var bounce in report.Bounced)
         {
@@ -113,6 +205,26 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         }
     }
 
+    /// <summary>The outcome of a message the server accepted, with what its recipient's client said.</summary>
+    private TargetOutcome WithReceipt(PlannedMessage message, string id, ReceiptMode receipts, Dictionary<string, Jid> confirmed, XmppClient client)
+    {
+        var target = message.Target.ToString();
+        if (receipts == ReceiptMode.Off)
+            return new TargetOutcome(target, TargetStatus.Delivered);
+        if (message.Target.Kind == XmppTargetKind.Groupchat)
+            return new TargetOutcome(target, TargetStatus.Delivered) { Receipt = ReceiptStatus.NotApplicable };
+        if (confirmed.TryGetValue(id, out var by))
+            return new TargetOutcome(target, TargetStatus.Delivered) { Receipt = ReceiptStatus.Received, ReceivedBy = by.ToString() };
+        var offline = client.GetPresence(message.Target.Jid).IsOffline;
+        var status = offline ? ReceiptStatus.RecipientOffline : ReceiptStatus.Missing;
+        var reason = offline
+            ? "the recipient is offline; the server stored the message, no client has confirmed it"
+            : $"no receipt from the recipient's client within {_receiptTimeout.TotalSeconds:0.###} s (rto): offline without presence shared with this account, or a client without XEP-0184 receipts";
+        return receipts == ReceiptMode.Require
+            ? new TargetOutcome(target, TargetStatus.Failed, NotifyFailureKind.NoReceipt, reason + " (receipts=require)") { Receipt = status }
+            : new TargetOutcome(target, TargetStatus.Delivered, NotifyFailureKind.None, reason) { Receipt = status };
+    }
+
     internal static NotifyFailureKind Classify(XmppException e) => e switch
     {
         XmppConnectException => NotifyFailureKind.Connection,
@@ -122,6 +234,9 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         XmppStanzaErrorException => NotifyFailureKind.Rejected,
         _ => NotifyFailureKind.Protocol,
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "XMPP subscription request from {Contact}: {Answer}")]
+    private static partial void LogSubscriptionRequest(ILogger logger, Jid contact, SubscriptionPolicy answer);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retrying XMPP delivery to {Url} ({Attempt} of {Retries})")]
     private static partial void LogRetry(ILogger logger, string url, int attempt, int retries);

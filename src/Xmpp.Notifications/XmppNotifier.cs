@@ -90,6 +90,9 @@ public sealed class XmppNotifierOptions
 {
     /// <summary>Adjusts each connection's options after they were built from the URL: a private CA, a protocol logger.</summary>
     public Action<XmppClientOptions>? ConfigureClient { get; set; }
+
+    /// <summary>XEP-0184 receipts for URLs that do not say <c>receipts=</c> themselves (the binding's option).</summary>
+    public ReceiptMode? Receipts { get; set; }
 }
 
 internal sealed record PlannedMessage(XmppTarget Target, ComposedMessage Content, MessageType Type);

@@ -19,6 +19,12 @@ public sealed class XmppOptions : IOptionsFormatter
     /// <summary>When set, the limit for one server response (an acknowledgement, a room join), overriding the URL's <c>rto=</c>.</summary>
     public TimeSpan? ResponseTimeout { get; set; }
 
+    /// <summary>
+    /// XEP-0184 receipts for URLs that do not set <c>receipts=</c>: <c>no</c>, <c>wait</c> (report whether the
+    /// recipient's client confirmed) or <c>require</c> (a missing confirmation fails the invocation). Null: the URL decides.
+    /// </summary>
+    public string? Receipts { get; set; }
+
     /// <summary>Limit for delivering everything one invocation produced, all URLs together.</summary>
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -48,6 +54,7 @@ public sealed class XmppOptions : IOptionsFormatter
         [nameof(Connection)] = Connection,
         [nameof(ConnectTimeout)] = ConnectTimeout?.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         [nameof(ResponseTimeout)] = ResponseTimeout?.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        [nameof(Receipts)] = Receipts,
         [nameof(DeliveryTimeout)] = DeliveryTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         [nameof(MaxMessagesPerInvocation)] = MaxMessagesPerInvocation,
         [nameof(SecretCacheTtl)] = SecretCacheTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture),

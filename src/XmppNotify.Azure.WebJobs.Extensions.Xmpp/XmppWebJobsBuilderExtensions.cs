@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Xmpp.Notifications;
+using Xmpp.Notifications.Apprise;
 using XmppNotify.Azure.WebJobs.Extensions.Xmpp.Config;
 using XmppNotify.Azure.WebJobs.Extensions.Xmpp.KeyVault;
 
@@ -31,8 +32,16 @@ public static class XmppWebJobsBuilderExtensions
             var options = services.GetRequiredService<IOptions<XmppOptions>>().Value;
             // An XmppNotifierOptions in DI (a private CA, a protocol log) still applies, after the binding's timeouts.
             var configureClient = services.GetService<XmppNotifierOptions>()?.ConfigureClient;
+            ReceiptMode? receipts = null;
+            if (options.Receipts is { Length: > 0 } text)
+            {
+                receipts = ReceiptModes.TryParse(text, out var mode)
+                    ? mode
+                    : throw new InvalidOperationException($"host.json extensions.xmpp.receipts '{text}' is not no, wait or require.");
+            }
             var notifierOptions = new XmppNotifierOptions
             {
+                Receipts = receipts,
                 ConfigureClient = client =>
                 {
                     client.ConnectTimeout = options.ConnectTimeout ?? client.ConnectTimeout;

@@ -37,6 +37,12 @@ public sealed class SlixmppPeerOptions
     public string? Nick { get; init; }
 
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Answer XEP-0184 receipt requests (slixmpp's xep_0184 plugin); off, the peer never confirms.</summary>
+    public bool Receipts { get; init; }
+
+    /// <summary>JIDs to ask for a presence subscription once logged in.</summary>
+    public IReadOnlyList<string> Subscribe { get; init; } = [];
 }
 
 /// <summary>
@@ -48,6 +54,7 @@ public sealed class SlixmppPeer : IAsyncDisposable
     private readonly List<PeerMessage> received = [];
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly StringBuilder events = new();
+    private readonly List<JsonElement> eventList = [];
     private TaskCompletionSource arrival = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private GuardedProcess? process;
 
@@ -118,6 +125,16 @@ public sealed class SlixmppPeer : IAsyncDisposable
             arguments.AddRange(["--room", room]);
         }
 
+        if (options.Receipts)
+        {
+            arguments.Add("--receipts");
+        }
+
+        foreach (var contact in options.Subscribe)
+        {
+            arguments.AddRange(["--subscribe", contact]);
+        }
+
         if (options.Nick is not null)
         {
             arguments.AddRange(["--nick", options.Nick]);
@@ -159,9 +176,32 @@ public sealed class SlixmppPeer : IAsyncDisposable
     }
 
     /// <summary>Waits for the first received message (already received ones included) that satisfies <paramref name="match"/>.</summary>
-    public async Task<PeerMessage> WaitForMessageAsync(Func<PeerMessage, bool> match, TimeSpan timeout, CancellationToken ct = default)
+    public Task<PeerMessage> WaitForMessageAsync(Func<PeerMessage, bool> match, TimeSpan timeout, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(match);
+        return WaitForAsync(
+            () => received.FirstOrDefault(match),
+            timeout,
+            () => $"{Jid} received no matching message within {timeout.TotalSeconds} s. Received {Received.Count}:\n" +
+                string.Join('\n', Received.Select(m => JsonSerializer.Serialize(m))),
+            ct);
+    }
+
+    /// <summary>Waits for an event line (<c>{"event": …}</c>) that satisfies <paramref name="match"/>, e.g. a subscription answer.</summary>
+    public async Task<JsonElement> WaitForEventAsync(Func<JsonElement, bool> match, TimeSpan timeout, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        var found = await WaitForAsync(
+            () => eventList.Where(match).Select(e => (JsonElement?)e).FirstOrDefault(),
+            timeout,
+            () => $"{Jid} saw no matching event within {timeout.TotalSeconds} s.",
+            ct).ConfigureAwait(false);
+        return found!.Value;
+    }
+
+    /// <summary>Polls <paramref name="find"/> (under the lock) on every new line until it returns something or the time is up.</summary>
+    private async Task<T> WaitForAsync<T>(Func<T?> find, TimeSpan timeout, Func<string> describe, CancellationToken ct)
+    {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
         while (true)
@@ -169,8 +209,7 @@ public sealed class SlixmppPeer : IAsyncDisposable
             Task next;
             lock (received)
             {
-                var found = received.FirstOrDefault(match);
-                if (found is not null)
+                if (find() is { } found)
                 {
                     return found;
                 }
@@ -184,11 +223,7 @@ public sealed class SlixmppPeer : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                var seen = Received;
-                throw new TimeoutException(
-                    $"{Jid} received no matching message within {timeout.TotalSeconds} s. Received {seen.Count}:\n" +
-                    string.Join('\n', seen.Select(m => JsonSerializer.Serialize(m))) +
-                    $"\nEvents: {EventsText}\nStderr: {process?.StandardErrorTail}");
+                throw new TimeoutException($"{describe()}\nEvents: {EventsText}\nStderr: {process?.StandardErrorTail}");
             }
         }
     }
@@ -238,6 +273,15 @@ public sealed class SlixmppPeer : IAsyncDisposable
                 events.AppendLine(line);
             }
 
+            TaskCompletionSource eventSignal;
+            lock (received)
+            {
+                eventList.Add(root);
+                eventSignal = arrival;
+                arrival = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            eventSignal.TrySetResult();
             if (kind.GetString() == "ready")
             {
                 BoundJid = root.TryGetProperty("jid", out var jid) ? jid.GetString() : null;

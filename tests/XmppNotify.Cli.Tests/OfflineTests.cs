@@ -79,7 +79,7 @@ public class OfflineTests
     public async Task Dry_run_prints_one_object_per_url_and_never_the_password()
     {
         var valid1 = $"xmpps://alice:{EncodedPassword}@example.org/bob/%23ops@conference.example.org?subject=yes";
-        var valid2 = $"xmpp://carol:{EncodedPassword}@chat.example.net:5299/dave?mode=tls&verify=no&optional=yes";
+        var valid2 = $"xmpp://carol:{EncodedPassword}@chat.example.net:5299/dave?mode=tls&verify=no&optional=yes&receipts=require&offline=skip&subscribe=accept";
         var invalid = $"xmpp://alice:{EncodedPassword}@example.org/bob?mode=bogus";
         var result = await CliRunner.RunAsync(["--dry-run", valid1, valid2, invalid]);
 
@@ -90,12 +90,14 @@ public class OfflineTests
         Assert.Equal(3, items.Count);
 
         string[] planKeys = ["login_jid", "connect_host", "port", "mode", "verify", "targets", "invalid_targets", "subject", "nick",
-            "scramplus", "format", "overflow", "retry", "wait", "optional", "cto", "rto", "url"];
+            "scramplus", "format", "overflow", "retry", "wait", "optional", "cto", "rto", "receipts", "subscribe", "offline", "url"];
         Assert.Equal(planKeys.Order(), items[0].EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(planKeys.Order(), items[1].EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(["error", "url"], items[2].EnumerateObject().Select(p => p.Name).Order());
 
         Assert.Equal("alice@example.org", items[0].GetProperty("login_jid").GetString());
+        Assert.Equal(("no", "ignore", "send"), (items[0].GetProperty("receipts").GetString(), items[0].GetProperty("subscribe").GetString(), items[0].GetProperty("offline").GetString()));
+        Assert.Equal(("require", "accept", "skip"), (items[1].GetProperty("receipts").GetString(), items[1].GetProperty("subscribe").GetString(), items[1].GetProperty("offline").GetString()));
         Assert.Equal(["bob@example.org", "ops@conference.example.org"], items[0].GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("jid").GetString()));
         Assert.Equal("groupchat", items[0].GetProperty("targets")[1].GetProperty("kind").GetString());
         Assert.True(items[0].GetProperty("subject").GetBoolean());

@@ -13,6 +13,7 @@ public sealed partial class AppriseXmppUrl
     {
         "to", "mode", "verify", "subject", "roster", "keepalive", "scramplus", "name", "xmpp",
         "format", "overflow", "retry", "wait", "optional", "cto", "rto", "user", "password", "pass", "port",
+        "receipts", "subscribe", "offline",
     };
 
     // Apprise's parse_bool() looks at the first two characters only.
@@ -135,6 +136,10 @@ public sealed partial class AppriseXmppUrl
         public bool Optional { get; set; }
         public double ConnectTimeoutSeconds { get; set; } = DefaultTimeoutSeconds;
         public double ReadTimeoutSeconds { get; set; } = DefaultTimeoutSeconds;
+        public ReceiptMode Receipts { get; set; }
+        public bool ReceiptsGiven { get; set; }
+        public SubscriptionPolicy Subscribe { get; set; }
+        public OfflinePolicy Offline { get; set; }
         public List<string> IgnoredParameters { get; } = [];
         public List<string> Notes { get; } = [];
     }
@@ -274,6 +279,11 @@ public sealed partial class AppriseXmppUrl
             d.Wait = ReadSeconds("wait", DefaultWaitSeconds, 0.0, MaxWaitSeconds, allowZero: true);
             d.ConnectTimeoutSeconds = ReadSeconds("cto", DefaultTimeoutSeconds, 0.0, MaxTimeoutSeconds, allowZero: false);
             d.ReadTimeoutSeconds = ReadSeconds("rto", DefaultTimeoutSeconds, 0.0, MaxTimeoutSeconds, allowZero: false);
+
+            d.ReceiptsGiven = _parameters.TryGetValue("receipts", out var receipts) && receipts.Length > 0;
+            d.Receipts = ReadChoice("receipts", ReceiptMode.Off, ("no", ReceiptMode.Off), ("wait", ReceiptMode.Wait), ("yes", ReceiptMode.Require), ("require", ReceiptMode.Require));
+            d.Subscribe = ReadChoice("subscribe", SubscriptionPolicy.Ignore, ("ignore", SubscriptionPolicy.Ignore), ("accept", SubscriptionPolicy.Accept), ("deny", SubscriptionPolicy.Deny));
+            d.Offline = ReadChoice("offline", OfflinePolicy.Send, ("send", OfflinePolicy.Send), ("skip", OfflinePolicy.Skip), ("fail", OfflinePolicy.Fail));
 
             ReadTargets(path, d);
             return d;

@@ -72,6 +72,10 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         Optional = d.Optional;
         _connectTimeoutSeconds = d.ConnectTimeoutSeconds;
         _readTimeoutSeconds = d.ReadTimeoutSeconds;
+        Receipts = d.Receipts;
+        ReceiptsGiven = d.ReceiptsGiven;
+        Subscribe = d.Subscribe;
+        Offline = d.Offline;
         IgnoredParameters = d.IgnoredParameters;
         Notes = d.Notes;
     }
@@ -142,6 +146,21 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
     /// <summary><c>rto=</c>: seconds for each wait on the server.</summary>
     public TimeSpan ReadTimeout => TimeSpan.FromSeconds(_readTimeoutSeconds);
 
+    /// <summary><c>receipts=no|wait|yes|require</c>: XEP-0184 receipts for person targets (default no).</summary>
+    public ReceiptMode Receipts { get; }
+
+    /// <summary>True when the URL itself set <c>receipts=</c>; otherwise a binding-wide default may apply.</summary>
+    public bool ReceiptsGiven { get; }
+
+    /// <summary><c>subscribe=ignore|accept|deny</c>: how subscription requests reaching a session are answered (default ignore).</summary>
+    public SubscriptionPolicy Subscribe { get; }
+
+    /// <summary><c>offline=send|skip|fail</c>: person targets whose presence shows them unavailable (default send).</summary>
+    public OfflinePolicy Offline { get; }
+
+    /// <summary>True when a session needs contacts' presence: to answer subscriptions, apply <see cref="Offline"/>, or tell offline recipients from silent ones.</summary>
+    internal bool NeedsPresence(ReceiptMode receipts) => receipts != ReceiptMode.Off || Subscribe != SubscriptionPolicy.Ignore || Offline != OfflinePolicy.Send;
+
     /// <summary>Query parameter names that change nothing here (unknown, or Apprise-only like <c>tz</c>, <c>xep</c>); callers may warn.</summary>
     public IReadOnlyList<string> IgnoredParameters { get; }
 
@@ -210,6 +229,7 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         AllowChannelBinding = ScramPlus,
         ConnectTimeout = ConnectTimeout,
         ResponseTimeout = ReadTimeout,
+        SubscriptionPolicy = Subscribe,
     };
 
     /// <summary>
@@ -256,6 +276,12 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         query.Add(new("optional", YesNo(Optional)));
         query.Add(new("cto", _connectTimeoutSeconds.ToString("R", CultureInfo.InvariantCulture)));
         query.Add(new("rto", _readTimeoutSeconds.ToString("R", CultureInfo.InvariantCulture)));
+        if (ReceiptsGiven)
+            query.Add(new("receipts", ReceiptName(Receipts)));
+        if (Subscribe != SubscriptionPolicy.Ignore)
+            query.Add(new("subscribe", SubscribeName(Subscribe)));
+        if (Offline != OfflinePolicy.Send)
+            query.Add(new("offline", OfflineName(Offline)));
         sb.Append('?').AppendJoin('&', query.Select(p => p.Key + "=" + Escape(p.Value, keepAt: false)));
         return sb.ToString();
     }
@@ -301,6 +327,9 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         w.WriteBoolean("optional", Optional);
         w.WriteNumber("cto", _connectTimeoutSeconds);
         w.WriteNumber("rto", _readTimeoutSeconds);
+        w.WriteString("receipts", ReceiptName(Receipts));
+        w.WriteString("subscribe", SubscribeName(Subscribe));
+        w.WriteString("offline", OfflineName(Offline));
         w.WriteString("url", ToString());
         w.WriteEndObject();
     }
@@ -327,7 +356,11 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         && Wait.Equals(other.Wait)
         && Optional == other.Optional
         && _connectTimeoutSeconds.Equals(other._connectTimeoutSeconds)
-        && _readTimeoutSeconds.Equals(other._readTimeoutSeconds);
+        && _readTimeoutSeconds.Equals(other._readTimeoutSeconds)
+        && Receipts == other.Receipts
+        && ReceiptsGiven == other.ReceiptsGiven
+        && Subscribe == other.Subscribe
+        && Offline == other.Offline;
 
     public override bool Equals(object? obj) => Equals(obj as AppriseXmppUrl);
 
@@ -357,6 +390,27 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         OverflowMode.Truncate => "truncate",
         OverflowMode.Split => "split",
         _ => "upstream",
+    };
+
+    internal static string ReceiptName(ReceiptMode mode) => mode switch
+    {
+        ReceiptMode.Wait => "wait",
+        ReceiptMode.Require => "require",
+        _ => "no",
+    };
+
+    internal static string SubscribeName(SubscriptionPolicy policy) => policy switch
+    {
+        SubscriptionPolicy.Accept => "accept",
+        SubscriptionPolicy.Deny => "deny",
+        _ => "ignore",
+    };
+
+    internal static string OfflineName(OfflinePolicy policy) => policy switch
+    {
+        OfflinePolicy.Skip => "skip",
+        OfflinePolicy.Fail => "fail",
+        _ => "send",
     };
 
     private static string YesNo(bool value) => value ? "yes" : "no";

@@ -36,6 +36,9 @@ public sealed class AppriseXmppUrlConformanceTests
         public double Cto { get; init; } = 4.0;
         public double Rto { get; init; } = 4.0;
         public string[] Ignored { get; init; } = [];
+        public ReceiptMode Receipts { get; init; } = ReceiptMode.Off;
+        public SubscriptionPolicy Subscribe { get; init; } = SubscriptionPolicy.Ignore;
+        public OfflinePolicy Offline { get; init; } = OfflinePolicy.Send;
     }
 
     private static readonly Expected Ca = new();
@@ -145,6 +148,15 @@ public sealed class AppriseXmppUrlConformanceTests
         ["user-case-kept-for-nick"] = ("xmpps://User:pass@example.ca", Ca with { Nick = "User" }),
         ["empty-values-are-defaults"] = ("xmpps://user:pass@example.ca?mode=&verify=&retry=&format=", Ca),
         ["plus-is-literal"] = ("xmpps://user:p+ss@example.ca", Ca with { Password = "p+ss" }),
+        // --- Parameters of our own (two-way XMPP; Apprise ignores them) ---
+        ["receipts-wait"] = ("xmpps://user:pass@example.ca/jane?receipts=wait", Ca with { Targets = ["jane@example.ca"], Receipts = ReceiptMode.Wait }),
+        ["receipts-yes-is-require"] = ("xmpps://user:pass@example.ca/jane?receipts=yes", Ca with { Targets = ["jane@example.ca"], Receipts = ReceiptMode.Require }),
+        ["receipts-require"] = ("xmpps://user:pass@example.ca/jane?receipts=REQUIRE", Ca with { Targets = ["jane@example.ca"], Receipts = ReceiptMode.Require }),
+        ["receipts-no"] = ("xmpps://user:pass@example.ca?receipts=no", Ca),
+        ["subscribe-accept"] = ("xmpps://user:pass@example.ca?subscribe=accept", Ca with { Subscribe = SubscriptionPolicy.Accept }),
+        ["subscribe-deny"] = ("xmpps://user:pass@example.ca?subscribe=deny", Ca with { Subscribe = SubscriptionPolicy.Deny }),
+        ["offline-skip"] = ("xmpps://user:pass@example.ca?offline=skip", Ca with { Offline = OfflinePolicy.Skip }),
+        ["offline-fail"] = ("xmpps://user:pass@example.ca?offline=fail&subscribe=ignore&receipts=wait", Ca with { Offline = OfflinePolicy.Fail, Receipts = ReceiptMode.Wait }),
         ["hash-in-password"] = ("xmpps://user:pa#ss@example.ca/#ops@conf.example.ca", Ca with { Password = "pa#ss", Targets = ["#ops@conf.example.ca"] }),
     };
 
@@ -218,5 +230,8 @@ public sealed class AppriseXmppUrlConformanceTests
         Assert.Equal(TimeSpan.FromSeconds(e.Cto), plan.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(e.Rto), plan.ReadTimeout);
         Assert.Equal(e.Ignored, plan.IgnoredParameters.ToArray());
+        Assert.Equal(e.Receipts, plan.Receipts);
+        Assert.Equal(e.Subscribe, plan.Subscribe);
+        Assert.Equal(e.Offline, plan.Offline);
     }
 }

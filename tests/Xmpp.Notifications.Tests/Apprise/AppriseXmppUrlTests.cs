@@ -54,6 +54,9 @@ public sealed class AppriseXmppUrlTests
     [InlineData("xmpp://user:pass@example.ca?rto=1e9", AppriseUrlPart.Parameter, "rto")]
     [InlineData("xmpp://user:pass@example.ca?xmpp=bad%20host", AppriseUrlPart.Parameter, "xmpp")]
     [InlineData("xmpp://user:pass@example.ca?xmpp=host:5222", AppriseUrlPart.Parameter, "xmpp")]
+    [InlineData("xmpp://user:pass@example.ca?receipts=maybe", AppriseUrlPart.Parameter, "receipts")]
+    [InlineData("xmpp://user:pass@example.ca?subscribe=yes", AppriseUrlPart.Parameter, "subscribe")]
+    [InlineData("xmpp://user:pass@example.ca?offline=queue", AppriseUrlPart.Parameter, "offline")]
     public void Malformed_urls_name_the_offending_part(string url, AppriseUrlPart part, string? parameter)
     {
         Assert.False(AppriseXmppUrl.TryParse(url, out var plan, out var error));
@@ -157,7 +160,7 @@ public sealed class AppriseXmppUrlTests
         var root = doc.RootElement;
         Assert.Equal(
             ["login_jid", "connect_host", "port", "mode", "verify", "targets", "invalid_targets", "subject", "nick", "scramplus",
-             "format", "overflow", "retry", "wait", "optional", "cto", "rto", "url"],
+             "format", "overflow", "retry", "wait", "optional", "cto", "rto", "receipts", "subscribe", "offline", "url"],
             root.EnumerateObject().Select(p => p.Name).ToArray());
         Assert.Equal("bot@example.ca", root.GetProperty("login_jid").GetString());
         Assert.Equal("xmpp.example.ca", root.GetProperty("connect_host").GetString());

@@ -16,10 +16,13 @@ public class NotifierFixture : IAsyncLifetime
 
     public string Password(string user) => _passwords[user];
 
+    /// <summary>The accounts registered at start.</summary>
+    protected virtual IEnumerable<string> Users => ["alice", "bob", "carol"];
+
     public async Task InitializeAsync()
     {
         _server = await ProsodyServer.StartAsync();
-        foreach (var user in new[] { "alice", "bob", "carol" })
+        foreach (var user in Users)
         {
             _passwords[user] = "Pw/" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)) + "@:x";
             await Server.RegisterAsync(user, _passwords[user]);
@@ -47,6 +50,21 @@ public class NotifierFixture : IAsyncLifetime
     });
 
     public Task<XmppClient> ReceiverAsync(string user) => Server.ReceiverAsync(user, Password(user));
+
+    /// <summary>A slixmpp session for <paramref name="user"/>, answering receipt requests or not, asking the given JIDs for subscriptions.</summary>
+    public Task<SlixmppPeer> PeerAsync(string user, bool receipts, params string[] subscribe) =>
+        SlixmppPeer.StartAsync(new SlixmppPeerOptions
+        {
+            Jid = $"{user}@{Domain}",
+            Password = Password(user),
+            Host = "127.0.0.1",
+            Port = Server.C2sPort,
+            CaPemPath = Server.CaCertificatePemPath,
+            Receipts = receipts,
+            Subscribe = subscribe,
+        });
+
+    public XmppContacts Contacts() => new(options: new XmppNotifierOptions { ConfigureClient = o => o.TrustedRoots = [Server.CaCertificate] });
 
     public Task<SlixmppPeer> IndependentReceiverAsync(string user, IEnumerable<string>? rooms = null, string? nick = null) =>
         SlixmppPeer.StartAsync($"{user}@{Domain}", Password(user), "127.0.0.1", Server.C2sPort, Server.CaCertificatePemPath, rooms, nick);

@@ -3,6 +3,10 @@
 
 Logs in, sends presence, optionally joins MUC rooms, then prints one JSON line
 per received message on stdout and {"event": "ready"} once everything is joined.
+With --receipts it answers XEP-0184 receipt requests (slixmpp's xep_0184 plugin);
+without, it never does. Subscription answers it receives are printed as events;
+--subscribe JID sends a subscription request once ready. slixmpp approves
+incoming subscription requests and subscribes back (its defaults).
 The password is read from the environment (SLIXMPP_PEER_PASSWORD) so it never
 shows up in a process listing.
 """
@@ -28,13 +32,18 @@ def emit(obj):
 
 
 class Listener(slixmpp.ClientXMPP):
-    def __init__(self, jid, password, rooms, nick):
+    def __init__(self, jid, password, rooms, nick, receipts=False, subscribe=()):
         super().__init__(jid, password)
+        self.subscribe_to = list(subscribe)
         self.rooms = rooms
         self.nick = nick or self.boundjid.user
         self.register_plugin("xep_0030")
         self.register_plugin("xep_0045")
         self.register_plugin("xep_0199")
+        if receipts:
+            self.register_plugin("xep_0184")
+        for kind in ("subscribe", "subscribed", "unsubscribed"):
+            self.add_event_handler("presence_" + kind, self.on_subscription_presence)
         self.add_event_handler("session_start", self.on_session_start)
         self.add_event_handler("message", self.on_message)
         self.add_event_handler("groupchat_message", self.on_groupchat)
@@ -52,8 +61,13 @@ class Listener(slixmpp.ClientXMPP):
             await self.plugin["xep_0045"].join_muc_wait(
                 slixmpp.JID(room), self.nick, maxstanzas=0, timeout=15)
             emit({"event": "joined", "room": room})
+        for contact in self.subscribe_to:
+            self.send_presence(pto=contact, ptype="subscribe")
         self.ready = True
         emit({"event": "ready", "jid": str(self.boundjid)})
+
+    def on_subscription_presence(self, presence):
+        emit({"event": "presence", "type": presence["type"], "from": str(presence["from"])})
 
     def on_failed_auth(self, _event):
         emit({"event": "error", "detail": "authentication failed"})
@@ -64,6 +78,8 @@ class Listener(slixmpp.ClientXMPP):
         emit({"event": "disconnected", "detail": str(reason)})
 
     def on_message(self, msg):
+        if msg.xml.find("{urn:xmpp:receipts}received") is not None:
+            return  # a receipt, not a message
         if msg["type"] == "groupchat":
             return  # reported by on_groupchat
         self.report(msg)
@@ -102,6 +118,8 @@ def main():
     parser.add_argument("--direct-tls", action="store_true")
     parser.add_argument("--room", action="append", default=[])
     parser.add_argument("--nick")
+    parser.add_argument("--receipts", action="store_true", help="answer XEP-0184 receipt requests")
+    parser.add_argument("--subscribe", action="append", default=[], help="ask JID for a presence subscription")
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args()
 
@@ -109,7 +127,7 @@ def main():
                         level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s %(message)s")
     password = os.environ.get("SLIXMPP_PEER_PASSWORD", "")
-    xmpp = Listener(args.jid, password, args.room, args.nick)
+    xmpp = Listener(args.jid, password, args.room, args.nick, args.receipts, args.subscribe)
     if args.ca:
         xmpp.ca_certs = args.ca
     else:
