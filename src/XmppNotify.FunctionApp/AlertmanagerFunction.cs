@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.Azure.Functions.Worker;
 using Xmpp.Notifications.Contracts.Requests;
 
@@ -9,7 +9,7 @@ public static class AlertmanagerFunction
 {
     [Function("Alertmanager")]
     public static Task<NotificationOutput> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "alerts/alertmanager")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "alerts/alertmanager")] HttpRequestData request,
         CancellationToken cancellationToken) =>
         NotificationOutput.FromRequestAsync(request, static (_, body) => AlertmanagerWebhook.Parse(body), cancellationToken);
 }

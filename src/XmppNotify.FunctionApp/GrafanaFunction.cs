@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.Azure.Functions.Worker;
 using Xmpp.Notifications.Contracts.Requests;
 
@@ -9,7 +9,7 @@ public static class GrafanaFunction
 {
     [Function("Grafana")]
     public static Task<NotificationOutput> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "alerts/grafana")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "alerts/grafana")] HttpRequestData request,
         CancellationToken cancellationToken) =>
         NotificationOutput.FromRequestAsync(request, static (_, body) => GrafanaWebhook.Parse(body), cancellationToken);
 }

@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.Azure.Functions.Worker;
 using Xmpp.Notifications.Contracts.Requests;
 using Xmpp.Notifications.Contracts;
@@ -14,7 +14,7 @@ public static class NotifyFunction
 {
     [Function("Notify")]
     public static Task<NotificationOutput> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "notify")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "notify")] HttpRequestData request,
         CancellationToken cancellationToken) =>
         NotificationOutput.FromRequestAsync(request, NotificationRequestParser.Parse, cancellationToken);
 }

@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker.Http;
 using Xmpp.Notifications.Contracts;
 
 namespace XmppNotify.FunctionApp;
@@ -9,10 +9,16 @@ internal static class RequestBody
     /// <summary>The parsers' own limit: reading further would only produce a body they reject.</summary>
     public const int MaxBytes = XmppMessageJson.MaxPayloadBytes;
 
+    /// <summary>The request's Content-Type, or null when it has none.</summary>
+    public static string? ContentType(HttpRequestData request) =>
+        request.Headers.TryGetValues("Content-Type", out var values) ? values.FirstOrDefault() : null;
+
     /// <summary>The body, or null when it is larger than <see cref="MaxBytes"/>.</summary>
-    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpRequestData request, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > MaxBytes)
+        if (request.Headers.TryGetValues("Content-Length", out var lengths)
+            && long.TryParse(lengths.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
+            && length > MaxBytes)
         {
             return null;
         }

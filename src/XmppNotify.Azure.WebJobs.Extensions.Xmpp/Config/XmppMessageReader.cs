@@ -11,7 +11,7 @@ namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp.Config;
 /// messages with <see cref="XmppMessageJson"/>: a JSON object is one message, a JSON array several, names in any case.
 /// Text that is not JSON at all, including text that merely starts like JSON, is the body of one message: a notification
 /// is better delivered verbatim than lost. Well-formed JSON that breaks the message contract fails with
-/// <see cref="Requests.NotificationFormatException"/>, because sending a JSON document as chat text would hide the mistake.
+/// <see cref="global::Xmpp.Notifications.Contracts.Requests.NotificationFormatException"/>, because sending a JSON document as chat text would hide the mistake.
 /// </summary>
 internal static class XmppMessageReader
 {
