@@ -38,7 +38,7 @@ bash scripts/dev-prosody.sh start >/dev/null
 ca="$repo/.dev/prosody/certs/ca.pem"
 
 say "publishing xmpp-notify (NativeAOT) to $out"
-if dotnet publish src/XmppNotify.Cli -c Release -r linux-x64 -p:RestoreEnablePackagePruning=true -o "$out" -nologo -v quiet >"$out.log" 2>&1 \
+if dotnet publish src/XmppNotify.Cli -c Release -r linux-x64 -o "$out" -nologo -v quiet >"$out.log" 2>&1 \
    && [ -x "$out/xmpp-notify" ]; then
   notify=("$out/xmpp-notify")
 else

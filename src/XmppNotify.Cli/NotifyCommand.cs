@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text;
@@ -14,22 +13,11 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
     /// <summary>Ctrl+C, following the shell convention of 128 + SIGINT.</summary>
     public const int Interrupted = 130;
 
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
-    {
-        var options = CommandLine.Parse(args, out var usageError);
-        if (options is null)
-            return UsageError(usageError!);
-        if (options.Help)
-        {
-            await stdout.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
-            return ExitCodes.Success;
-        }
-        if (options.Version)
-        {
-            await stdout.WriteLineAsync("xmpp-notify " + VersionText()).ConfigureAwait(false);
-            return ExitCodes.Success;
-        }
+    public Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken) =>
+        CommandLine.InvokeAsync(CommandLine.Create(SendAsync, stdout), args, stdout, stderr, cancellationToken);
 
+    private async Task<int> SendAsync(CliOptions options, CancellationToken cancellationToken)
+    {
         var urls = new List<string>(options.Urls);
         foreach (var file in options.ConfigFiles)
         {
@@ -140,9 +128,6 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
         stderr.WriteLine("Try 'xmpp-notify --help'.");
         return ExitCodes.Usage;
     }
-
-    private static string VersionText() =>
-        typeof(NotifyCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     private sealed record ParsedUrl(string Raw, AppriseXmppUrl? Plan, AppriseUrlException? Error)
     {
