@@ -11,10 +11,23 @@ param namePrefix string
 param location string = resourceGroup().location
 
 @secure()
-@description('Apprise XMPP URL(s) stored in Key Vault, e.g. xmpps://notify:password@example.org/ops.')
-param xmppConnection string
+@description('Apprise XMPP URL(s) stored in Key Vault, e.g. xmpps://notify:password@example.org/ops. Required on the first deployment; empty keeps the secret already stored.')
+param xmppConnection string = ''
 
+@description('Service Bus queue read by the Queue function.')
 param queueName string = 'xmpp-notifications'
+
+@description('Storage queue read by the StorageQueue function (lowercase letters, digits, hyphens); <name>-poison is created beside it.')
+@minLength(3)
+@maxLength(56)
+param storageQueueName string = 'xmpp-notifications'
+
+@maxLength(24)
+@description('Key Vault name. Default: derived from namePrefix and the resource group. With purge protection a deleted vault keeps its name for the retention period (90 days by default): redeploying after deleting the resource group then needs another name (or purge protection off).')
+param keyVaultName string = ''
+
+@description('Key Vault purge protection (cannot be turned off on an existing vault). Off only for throwaway environments.')
+param keyVaultPurgeProtection bool = true
 
 @minValue(1)
 @description('Deliveries of a queued notification before it is dead-lettered.')
@@ -26,12 +39,14 @@ param serviceBusAllowLocalAuth bool = false
 param tags object = {}
 
 var token = take(uniqueString(resourceGroup().id, namePrefix), 8)
+// Names built from namePrefix are lower-cased: storage account names must be, and the others read alike.
+var prefix = toLower(namePrefix)
 var deploymentContainerName = 'app-package'
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
   params: {
-    name: 'id-${namePrefix}-${token}'
+    name: 'id-${prefix}-${token}'
     location: location
     tags: tags
   }
@@ -40,8 +55,8 @@ module identity 'modules/identity.bicep' = {
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
-    logAnalyticsName: 'log-${namePrefix}-${token}'
-    applicationInsightsName: 'appi-${namePrefix}-${token}'
+    logAnalyticsName: 'log-${prefix}-${token}'
+    applicationInsightsName: 'appi-${prefix}-${token}'
     location: location
     tags: tags
   }
@@ -51,10 +66,11 @@ module storage 'modules/storage.bicep' = {
   name: 'storage'
   params: {
     // Storage account names: 3-24 lowercase letters and digits.
-    name: take('st${replace(namePrefix, '-', '')}${token}', 24)
+    name: take('st${replace(prefix, '-', '')}${token}', 24)
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
+    queueName: storageQueueName
   }
 }
 
@@ -62,22 +78,25 @@ module keyVault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   params: {
     // Vault names: at most 24 characters.
-    name: take('kv-${namePrefix}-${token}', 24)
+    name: empty(keyVaultName) ? take('kv-${prefix}-${token}', 24) : keyVaultName
     location: location
     tags: tags
     xmppConnection: xmppConnection
+    enablePurgeProtection: keyVaultPurgeProtection
+    workspaceId: monitoring.outputs.workspaceId
   }
 }
 
 module serviceBus 'modules/servicebus.bicep' = {
   name: 'servicebus'
   params: {
-    name: 'sb-${namePrefix}-${token}'
+    name: 'sb-${prefix}-${token}'
     location: location
     tags: tags
     queueName: queueName
     maxDeliveryCount: maxDeliveryCount
     disableLocalAuth: !serviceBusAllowLocalAuth
+    workspaceId: monitoring.outputs.workspaceId
   }
 }
 
@@ -90,6 +109,8 @@ module roles 'modules/roles.bicep' = {
     queueName: serviceBus.outputs.queueName
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    storageQueueName: storage.outputs.queueName
+    storagePoisonQueueName: storage.outputs.poisonQueueName
   }
 }
 
@@ -100,8 +121,8 @@ module functionApp 'modules/functionapp.bicep' = {
     roles
   ]
   params: {
-    planName: 'plan-${namePrefix}-${token}'
-    appName: 'func-${namePrefix}-${token}'
+    planName: 'plan-${prefix}-${token}'
+    appName: 'func-${prefix}-${token}'
     location: location
     tags: tags
     identityId: identity.outputs.id
@@ -113,6 +134,9 @@ module functionApp 'modules/functionapp.bicep' = {
     xmppConnectionUri: keyVault.outputs.xmppConnectionUri
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     queueName: serviceBus.outputs.queueName
+    storageQueueEndpoint: storage.outputs.queueEndpoint
+    storageQueueName: storage.outputs.queueName
+    workspaceId: monitoring.outputs.workspaceId
   }
 }
 
@@ -120,4 +144,6 @@ output functionAppName string = functionApp.outputs.name
 output functionAppHostName string = functionApp.outputs.defaultHostName
 output serviceBusNamespace string = serviceBus.outputs.fullyQualifiedNamespace
 output queueName string = serviceBus.outputs.queueName
+output storageQueueName string = storage.outputs.queueName
+output storageAccountName string = storage.outputs.name
 output keyVaultName string = keyVault.outputs.name

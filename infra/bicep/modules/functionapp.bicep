@@ -1,5 +1,7 @@
-// Flex Consumption (FC1, Linux) function app running .NET 8 isolated, entirely on its user-assigned identity:
-// host storage, deployment package, Service Bus trigger, Key Vault reference and Application Insights.
+// Flex Consumption (FC1, Linux) function app running .NET 10 isolated, entirely on its user-assigned identity:
+// host storage, deployment package, Service Bus and Storage queue triggers, Key Vault reference and Application
+// Insights. The runtime is set in functionAppConfig.runtime; Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME and
+// FUNCTIONS_EXTENSION_VERSION as app settings.
 param planName string
 param appName string
 param location string
@@ -19,6 +21,12 @@ param xmppConnectionUri string
 
 param serviceBusFullyQualifiedNamespace string
 param queueName string
+
+param storageQueueEndpoint string
+param storageQueueName string
+
+@description('Log Analytics workspace receiving the function app logs (FunctionAppLogs) and metrics.')
+param workspaceId string
 
 param maximumInstanceCount int = 40
 @allowed([512, 2048, 4096])
@@ -72,6 +80,11 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'ServiceBusConnection__credential', value: 'managedidentity' }
         { name: 'ServiceBusConnection__clientId', value: identityClientId }
         { name: 'XmppQueueName', value: queueName }
+        // The Storage queue trigger and its poison-queue output connect as the identity.
+        { name: 'XmppStorageQueueConnection__queueServiceUri', value: storageQueueEndpoint }
+        { name: 'XmppStorageQueueConnection__credential', value: 'managedidentity' }
+        { name: 'XmppStorageQueueConnection__clientId', value: identityClientId }
+        { name: 'XmppStorageQueueName', value: storageQueueName }
         // DefaultAzureCredential in the binding picks this identity when XmppConnection holds a secret URI that the
         // extension resolves itself (docs/functions-app.md, Key Vault option 3).
         { name: 'AZURE_CLIENT_ID', value: identityClientId }
@@ -94,9 +107,26 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
       }
       runtime: {
         name: 'dotnet-isolated'
-        version: '8.0'
+        version: '10.0'
       }
     }
+  }
+}
+
+// 2021-05-01-preview is the newest version of this type; the one non-preview version (2016-09-01) is the legacy
+// service-level setting without categoryGroup.
+#disable-next-line use-recent-api-versions
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: app
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      { categoryGroup: 'allLogs', enabled: true }
+    ]
+    metrics: [
+      { category: 'AllMetrics', enabled: true }
+    ]
   }
 }
 

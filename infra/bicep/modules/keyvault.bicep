@@ -1,15 +1,26 @@
 // RBAC-authorized Key Vault holding the Apprise XMPP URL(s). The value comes in as a secure parameter and is never
 // an output: the app reads it through a Key Vault reference (functionapp.bicep) with its managed identity.
+// Audit events (every secret read, by whom) go to Log Analytics.
 param name string
 param location string
 param tags object = {}
 param secretName string = 'xmpp-connection'
 
 @secure()
-@description('Apprise XMPP URL(s), e.g. xmpps://user:password@example.org/ops; several separated by commas or whitespace.')
+@description('Apprise XMPP URL(s), e.g. xmpps://user:password@example.org/ops; several separated by commas or whitespace. Empty keeps the secret already stored.')
 param xmppConnection string
 
-resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+@description('Purge protection: a deleted vault (and its name) is kept for softDeleteRetentionInDays and cannot be purged early. Cannot be turned off once on.')
+param enablePurgeProtection bool = true
+
+@minValue(7)
+@maxValue(90)
+param softDeleteRetentionInDays int = 90
+
+@description('Log Analytics workspace receiving the audit log.')
+param workspaceId string
+
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
   tags: tags
@@ -21,13 +32,15 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
     }
     enableRbacAuthorization: true
     enableSoftDelete: true
-    softDeleteRetentionInDays: 90
-    enablePurgeProtection: true
+    softDeleteRetentionInDays: softDeleteRetentionInDays
+    // The API accepts true or nothing: once on, purge protection cannot be switched off.
+    enablePurgeProtection: enablePurgeProtection ? true : null
     publicNetworkAccess: 'Enabled'
   }
 }
 
-resource secret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+// Written only when a value is given, so that a redeployment without XMPP_CONNECTION keeps the stored secret.
+resource secret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(xmppConnection)) {
   parent: vault
   name: secretName
   properties: {
@@ -36,6 +49,23 @@ resource secret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
   }
 }
 
+// 2021-05-01-preview is the newest version of this type; the one non-preview version (2016-09-01) is the legacy
+// service-level setting without categoryGroup.
+#disable-next-line use-recent-api-versions
+resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit-to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      { categoryGroup: 'audit', enabled: true }
+    ]
+    metrics: [
+      { category: 'AllMetrics', enabled: true }
+    ]
+  }
+}
+
 output name string = vault.name
 // Versionless: the platform picks up a rotated secret without a redeployment. The URI is an address, not the value.
-output xmppConnectionUri string = secret.properties.secretUri
+output xmppConnectionUri string = '${vault.properties.vaultUri}secrets/${secretName}'

@@ -6,7 +6,7 @@ param location string
 param tags object = {}
 param retentionInDays int = 30
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2025-07-01' = {
   name: logAnalyticsName
   location: location
   tags: tags
@@ -30,6 +30,7 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+output workspaceId string = workspace.id
 output applicationInsightsName string = applicationInsights.name
 // The connection string identifies the component; with DisableLocalAuth it grants nothing without an Entra token.
 output applicationInsightsConnectionString string = applicationInsights.properties.ConnectionString

@@ -5,6 +5,8 @@ var roleIds = {
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageQueueDataMessageProcessor: '8a0f0c08-91a1-4084-bc3d-661d67233fed'
+  storageQueueDataReader: '19e7f393-937e-4f77-808e-94535e297925'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
@@ -15,25 +17,42 @@ param serviceBusNamespaceName string
 param queueName string
 param storageAccountName string
 param applicationInsightsName string
+param storageQueueName string
+param storagePoisonQueueName string
 
-@description('Storage Queue Data Contributor on the host storage. Nothing in this app needs it (no blob trigger, no Durable Functions); enable it when you add such functions.')
+@description('Storage Queue Data Contributor on the whole host storage account. Nothing in this app needs it (the notification queues get narrower roles below; no blob trigger, no Durable Functions); enable it when you add such functions.')
 param grantStorageQueue bool = false
 
-resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
   name: keyVaultName
 }
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
+resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' existing = {
   name: serviceBusNamespaceName
 }
 
-resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' existing = {
   parent: namespace
   name: queueName
 }
 
-resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
+resource storage 'Microsoft.Storage/storageAccounts@2025-08-01' existing = {
   name: storageAccountName
+}
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-08-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource storageQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-08-01' existing = {
+  parent: queueService
+  name: storageQueueName
+}
+
+resource storagePoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-08-01' existing = {
+  parent: queueService
+  name: storagePoisonQueueName
 }
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -94,6 +113,42 @@ resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantStorageQueue) {
   name: guid(storage.id, principalId, roleIds.storageQueueDataContributor)
   scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageQueueDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The Storage queue trigger peeks and reads the queue (Reader) and deletes or updates messages it processed
+// (Message Processor), on the notification queue only.
+resource storageQueueReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storageQueue.id, principalId, roleIds.storageQueueDataReader)
+  scope: storageQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageQueueDataReader)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource storageQueueProcessor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storageQueue.id, principalId, roleIds.storageQueueDataMessageProcessor)
+  scope: storageQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageQueueDataMessageProcessor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The poison queue: the host moves a message there after maxDequeueCount failures and the function copies an
+// unreadable one there (a queue output binding). Both add messages only, but the queue extension may first ask to
+// create the queue (it exists, storage.bicep), which Message Sender does not allow: Contributor, on this queue only,
+// as Microsoft's role table for the queue output binding asks.
+resource storagePoisonContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storagePoisonQueue.id, principalId, roleIds.storageQueueDataContributor)
+  scope: storagePoisonQueue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageQueueDataContributor)
     principalId: principalId

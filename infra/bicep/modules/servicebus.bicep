@@ -8,10 +8,13 @@ param queueName string
 param maxDeliveryCount int = 5
 param messageTimeToLive string = 'P1D'
 
+@description('Log Analytics workspace receiving the namespace logs and metrics.')
+param workspaceId string
+
 @description('Entra ID only (the app uses its managed identity). Set false to allow SAS connection strings, e.g. for local development.')
 param disableLocalAuth bool = true
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
+resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   name: name
   location: location
   tags: tags
@@ -25,7 +28,7 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   }
 }
 
-resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = {
   parent: namespace
   name: queueName
   properties: {
@@ -34,6 +37,23 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
     defaultMessageTimeToLive: messageTimeToLive
     // Longer than the binding's deliveryTimeout (host.json); the host also renews the lock while a function runs.
     lockDuration: 'PT2M'
+  }
+}
+
+// 2021-05-01-preview is the newest version of this type; the one non-preview version (2016-09-01) is the legacy
+// service-level setting without categoryGroup.
+#disable-next-line use-recent-api-versions
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: namespace
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      { categoryGroup: 'allLogs', enabled: true }
+    ]
+    metrics: [
+      { category: 'AllMetrics', enabled: true }
+    ]
   }
 }
 

@@ -1,11 +1,14 @@
-// The Functions host storage (AzureWebJobsStorage) and the Flex Consumption deployment package container.
-// Shared keys are disabled: the app reaches it only with its managed identity.
+// The Functions host storage (AzureWebJobsStorage), the Flex Consumption deployment package container and the
+// notification queue with its poison queue. Shared keys are disabled: the app reaches it only with its managed identity.
 param name string
 param location string
 param tags object = {}
 param deploymentContainerName string
 
-resource account 'Microsoft.Storage/storageAccounts@2024-01-01' = {
+@description('Storage queue read by the StorageQueue function; <name>-poison receives what cannot be delivered.')
+param queueName string
+
+resource account 'Microsoft.Storage/storageAccounts@2025-08-01' = {
   name: name
   location: location
   tags: tags
@@ -23,12 +26,12 @@ resource account 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01' = {
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-08-01' = {
   parent: account
   name: 'default'
 }
 
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = {
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-08-01' = {
   parent: blobService
   name: deploymentContainerName
   properties: {
@@ -36,6 +39,26 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-08-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource queue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-08-01' = {
+  parent: queueService
+  name: queueName
+}
+
+// Created here so the app needs no right to create queues: the host moves a message here after
+// host.json queues.maxDequeueCount failed deliveries, and the function copies an unreadable one here at once.
+resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-08-01' = {
+  parent: queueService
+  name: '${queueName}-poison'
+}
+
 output name string = account.name
+output queueEndpoint string = account.properties.primaryEndpoints.queue
+output queueName string = queue.name
+output poisonQueueName string = poisonQueue.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output deploymentContainerName string = deploymentContainer.name
