@@ -28,4 +28,18 @@ public sealed class XmppMessage
     /// <summary><c>chat</c> (default), <c>normal</c> or <c>headline</c>; rooms always get <c>groupchat</c>.</summary>
     [JsonPropertyName("type")]
     public string? Type { get; set; }
+
+    /// <summary>
+    /// The stanza id to use instead of a generated one (1 to 128 characters, no spaces). Further stanzas of the same
+    /// message (more targets, split parts) get <c>id-2</c>, <c>id-3</c>, … so that each stays traceable.
+    /// </summary>
+    [JsonPropertyName("id")]
+    public string? Id { get; set; }
+
+    /// <summary>
+    /// Extra child elements for the stanza, as XML text, for custom clients: each element in a namespace of its own
+    /// (not jabber:client, XHTML-IM or receipts), at most 16 KiB, no DTD.
+    /// </summary>
+    [JsonPropertyName("extensionXml")]
+    public string? ExtensionXml { get; set; }
 }

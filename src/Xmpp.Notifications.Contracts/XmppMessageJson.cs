@@ -84,6 +84,8 @@ public static class XmppMessageJson
             WriteIfSet(writer, "body", message.Body);
             WriteIfSet(writer, "format", message.Format);
             WriteIfSet(writer, "type", message.Type);
+            WriteIfSet(writer, "id", message.Id);
+            WriteIfSet(writer, "extensionXml", message.ExtensionXml);
             writer.WriteEndObject();
         }
 
@@ -118,6 +120,8 @@ public static class XmppMessageJson
             Body = item.GetString("body"),
             Format = item.GetString("format"),
             Type = item.GetString("type"),
+            Id = item.GetString("id"),
+            ExtensionXml = item.GetString("extensionXml"),
         };
         var where = item.Path.Length == 0 ? "The message" : $"The message at {item.Path}";
         try
@@ -179,6 +183,15 @@ public static class XmppMessageJson
         CheckSize(message.Title, "title", where);
         message.Format = Normalize(message.Format, "format", Formats, where);
         message.Type = Normalize(message.Type, "type", Types, where);
+        if (message.Id is not null)
+        {
+            message.Id = ExtensionXml.ValidateId(message.Id, where);
+        }
+
+        if (message.ExtensionXml is not null)
+        {
+            message.ExtensionXml = ExtensionXml.Validate(message.ExtensionXml, where);
+        }
     }
 
     private static void CheckSize(string? value, string name, string where)

@@ -23,6 +23,15 @@ public sealed record Notification(string? Title, string Body)
 
     /// <summary>Targets replacing those of the URL, e.g. <c>bob</c>, <c>bob@example.org/phone</c>, <c>#ops@conference.example.org</c>.</summary>
     public IReadOnlyList<string>? Targets { get; init; }
+
+    /// <summary>
+    /// The stanza id instead of a generated one. When the notification becomes several stanzas (targets, split
+    /// parts), the first carries it as is and the others <c>id-2</c>, <c>id-3</c>, …, so each stays traceable.
+    /// </summary>
+    public string? Id { get; init; }
+
+    /// <summary>Extra child elements for every stanza of this notification (well-formed XML, each in its own namespace).</summary>
+    public string? ExtensionXml { get; init; }
 }
 
 /// <summary>Sends notifications to Apprise XMPP URLs: one connection per URL, closed before returning.</summary>

@@ -75,13 +75,25 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
                         : new TargetOutcome(message.Target.ToString(), TargetStatus.Failed, NotifyFailureKind.Offline, "the recipient is offline; not sent (offline=fail)");
                     continue;
                 }
-                var id = await client.SendMessageAsync(new OutgoingMessage(message.Target.Jid, message.Content.Body)
+                string id;
+                try
                 {
-                    Type = message.Type,
-                    Subject = message.Content.Subject,
-                    XhtmlBody = message.Content.XhtmlBody,
-                    RequestReceipt = person && receipts != ReceiptMode.Off,
-                }, cancellationToken).ConfigureAwait(false);
+                    id = await client.SendMessageAsync(new OutgoingMessage(message.Target.Jid, message.Content.Body)
+                    {
+                        Type = message.Type,
+                        Subject = message.Content.Subject,
+                        XhtmlBody = message.Content.XhtmlBody,
+                        Id = message.Id,
+                        ExtensionXml = message.ExtensionXml,
+                        RequestReceipt = person && receipts != ReceiptMode.Off,
+                    }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArgumentException e)
+                {
+                    // Raw extension XML or an id the stanza cannot carry: this message fails, the others go on.
+                    _outcomes[index] = new TargetOutcome(message.Target.ToString(), TargetStatus.Failed, NotifyFailureKind.Rejected, "the message could not be built: " + e.Message);
+                    continue;
+                }
                 sent[id] = index;
                 if (person && receipts != ReceiptMode.Off)
                     awaitingReceipt.Add((id, index));

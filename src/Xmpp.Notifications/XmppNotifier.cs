@@ -52,6 +52,7 @@ public sealed partial class XmppNotifier : IXmppNotifier
     {
         var messages = new List<PlannedMessage>();
         var invalid = new List<TargetOutcome>();
+        var usedIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var notification in notifications)
         {
             IReadOnlyList<XmppTarget> targets;
@@ -66,10 +67,26 @@ public sealed partial class XmppNotifier : IXmppNotifier
                 invalid.AddRange(url.InvalidTargets.Select(b => new TargetOutcome(b.Text, TargetStatus.Failed, NotifyFailureKind.Rejected, b.Reason)));
             }
             var parts = MessageComposer.Compose(url, notification);
+            var stanzas = 0;
             foreach (var target in targets)
             {
                 foreach (var part in parts)
-                    messages.Add(new PlannedMessage(target, part, target.Kind == XmppTargetKind.Groupchat ? MessageType.Groupchat : notification.Type));
+                {
+                    stanzas++;
+                    string? id = null;
+                    if (notification.Id is not null)
+                    {
+                        // Stanza ids stay unique within a session: acknowledgements, bounces and receipts are matched by id.
+                        for (var n = stanzas; !usedIds.Add(id = n == 1 ? notification.Id : $"{notification.Id}-{n}"); n++)
+                        {
+                        }
+                    }
+                    messages.Add(new PlannedMessage(target, part, target.Kind == XmppTargetKind.Groupchat ? MessageType.Groupchat : notification.Type)
+                    {
+                        Id = id,
+                        ExtensionXml = notification.ExtensionXml,
+                    });
+                }
             }
         }
         return new DeliveryPlan(messages, invalid.DistinctBy(i => i.Target).ToList());
@@ -95,7 +112,12 @@ public sealed class XmppNotifierOptions
     public ReceiptMode? Receipts { get; set; }
 }
 
-internal sealed record PlannedMessage(XmppTarget Target, ComposedMessage Content, MessageType Type);
+internal sealed record PlannedMessage(XmppTarget Target, ComposedMessage Content, MessageType Type)
+{
+    public string? Id { get; init; }
+
+    public string? ExtensionXml { get; init; }
+}
 
 internal sealed record DeliveryPlan(IReadOnlyList<PlannedMessage> Messages, IReadOnlyList<TargetOutcome> InvalidTargets);
 

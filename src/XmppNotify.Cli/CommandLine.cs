@@ -24,6 +24,12 @@ internal sealed class CliOptions
     public bool DryRun { get; init; }
 
     public IReadOnlyList<string> Urls { get; init; } = [];
+
+    /// <summary>--id: the stanza id instead of a generated one.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>--extension-xml: extra child elements for the stanza.</summary>
+    public string? ExtensionXml { get; init; }
 }
 
 /// <summary>
@@ -77,6 +83,16 @@ internal static class CommandLine
             HelpName = "FORMAT",
             CustomParser = ParseFormat,
         };
+        var id = new Option<string>("--id")
+        {
+            Description = "Stanza id instead of a generated one (further targets get ID-2, ID-3, ...).",
+            HelpName = "ID",
+        };
+        var extensionXml = new Option<string>("--extension-xml")
+        {
+            Description = "Extra child elements for the stanza, each in its own namespace, e.g. '<alert xmlns=\"urn:example:alerts\"/>' (at most 16 KiB).",
+            HelpName = "XML",
+        };
         var config = new Option<string[]>("--config")
         {
             Description = "Read URLs from FILE, one per line; blank lines and lines starting with '#' are ignored. May be given more than once.",
@@ -108,7 +124,7 @@ internal static class CommandLine
             Name,
             "Sends one notification to every Apprise XMPP URL and waits until the server has acknowledged each message.")
         {
-            title, body, format, config, dryRun, verbose, urls, help, version,
+            title, body, format, id, extensionXml, config, dryRun, verbose, urls, help, version,
         };
         root.SetAction((result, cancellationToken) => send(
             new CliOptions
@@ -120,6 +136,8 @@ internal static class CommandLine
                 DryRun = result.GetValue(dryRun),
                 Verbosity = result.GetResult(verbose)?.IdentifierTokenCount ?? 0,
                 Urls = result.GetValue(urls) ?? [],
+                Id = result.GetValue(id),
+                ExtensionXml = result.GetValue(extensionXml),
             },
             cancellationToken));
         return root;

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Xmpp.Notifications.Apprise;
 using Xmpp.Notifications;
+using Xmpp.Notifications.Contracts.Requests;
 
 namespace XmppNotify.Cli;
 
@@ -57,7 +58,17 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
             1 => new StderrLogger(LogLevel.Information, stderr),
             _ => new StderrLogger(LogLevel.Trace, stderr),
         };
-        var notification = new Notification(options.Title, body) { Format = options.Format };
+        string? id = options.Id, extensionXml = options.ExtensionXml;
+        try
+        {
+            id = id is null ? null : ExtensionXml.ValidateId(id, "--id");
+            extensionXml = extensionXml is null ? null : ExtensionXml.Validate(extensionXml, "--extension-xml");
+        }
+        catch (NotificationFormatException e)
+        {
+            return UsageError(e.Message);
+        }
+        var notification = new Notification(options.Title, body) { Format = options.Format, Id = id, ExtensionXml = extensionXml };
         var valid = parsed.Where(p => p.Plan is not null).Select(p => p.Raw).ToList();
         var result = valid.Count == 0
             ? new NotifyResult([])

@@ -14,7 +14,11 @@ public sealed record PeerMessage(
     string? Subject,
     string? Body,
     string? Html,
-    bool Delayed);
+    bool Delayed)
+{
+    /// <summary>The whole stanza as slixmpp serialized it.</summary>
+    public string? Stanza { get; init; }
+}
 
 public sealed class SlixmppPeerOptions
 {
@@ -299,7 +303,10 @@ public sealed class SlixmppPeer : IAsyncDisposable
             Text(root, "subject"),
             Text(root, "body"),
             Text(root, "html"),
-            root.TryGetProperty("delayed", out var delayed) && delayed.ValueKind == JsonValueKind.True);
+            root.TryGetProperty("delayed", out var delayed) && delayed.ValueKind == JsonValueKind.True)
+        {
+            Stanza = Text(root, "stanza"),
+        };
         TaskCompletionSource signal;
         lock (received)
         {

@@ -31,6 +31,21 @@ public class DeliveryTests(ProsodyFixture prosody) : IClassFixture<ProsodyFixtur
     }
 
     [Fact]
+    public async Task Stanza_id_and_extension_xml_from_the_command_line_arrive()
+    {
+        await using var bob = await prosody.ReceiverAsync("bob");
+        var id = "cli-" + Guid.NewGuid().ToString("N");
+        var result = await CliRunner.RunAsync(
+            [prosody.Url("alice", "bob"), "-b", "with extension", "--id", id, "--extension-xml", "<alert xmlns='urn:example:alerts' severity='page'/>"],
+            environment: prosody.TrustTestCa);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var message = await bob.WaitForMessageAsync(m => m.Id == id, ArrivalTimeout);
+        var alert = Assert.Single(System.Xml.Linq.XElement.Parse(message.Stanza!).Elements(System.Xml.Linq.XName.Get("alert", "urn:example:alerts")));
+        Assert.Equal("page", (string?)alert.Attribute("severity"));
+    }
+
+    [Fact]
     public async Task Reads_the_body_from_stdin()
     {
         await using var bob = await prosody.ReceiverAsync("bob");

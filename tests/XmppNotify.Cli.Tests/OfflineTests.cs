@@ -75,6 +75,17 @@ public class OfflineTests
         AssertNoPassword(result, "Hunter2Secret", "Hunter3Secret");
     }
 
+    [Theory]
+    [InlineData("--extension-xml", "<x/>", "namespace")]
+    [InlineData("--extension-xml", "<a xmlns='urn:a'>", "not well-formed")]
+    [InlineData("--id", "two words", "--id")]
+    public async Task Bad_raw_payload_options_are_usage_errors(string option, string value, string expected)
+    {
+        var result = await CliRunner.RunAsync([$"xmpps://alice:{EncodedPassword}@example.org/bob", "-b", "x", option, value]);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Dry_run_prints_one_object_per_url_and_never_the_password()
     {

@@ -40,6 +40,8 @@ public static class MessageStanza
         {
             Title = Localized(stanza, ns + "subject")?.Value,
             Body = Localized(stanza, ns + "body")?.Value,
+            Id = stanza.Attribute("id")?.Value is { Length: > 0 } id ? id : null,
+            ExtensionXml = Extensions(stanza),
         };
 
         var xhtml = stanza.Element(XhtmlImNamespace + "html") is { } html ? Localized(html, XhtmlNamespace + "body") : null;
@@ -127,7 +129,22 @@ public static class MessageStanza
             Body = template.Body,
             Format = template.Format,
             Type = template.Type,
+            Id = template.Id,
+            ExtensionXml = template.ExtensionXml,
         }).ToList();
+    }
+
+    /// <summary>
+    /// Children in a namespace of their own are passed on as extension XML (custom clients read them); what the
+    /// notifier builds itself is left out: body, subject and thread, XHTML-IM, XEP-0033 addresses, receipt requests.
+    /// </summary>
+    private static string? Extensions(XElement stanza)
+    {
+        var extensions = stanza.Elements().Where(e =>
+            e.Name.Namespace != stanza.Name.Namespace && e.Name.Namespace != XNamespace.None
+            && e.Name.Namespace != XhtmlImNamespace && e.Name.Namespace != ExtendedStanzaAddressing.Namespace
+            && e.Name.NamespaceName != "urn:xmpp:receipts").ToList();
+        return extensions.Count == 0 ? null : string.Concat(extensions.Select(e => e.ToString(SaveOptions.DisableFormatting)));
     }
 
     private static XElement? Localized(XElement parent, XName name) =>

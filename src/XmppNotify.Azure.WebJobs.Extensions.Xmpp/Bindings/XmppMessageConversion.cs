@@ -1,6 +1,7 @@
 using Xmpp.Client;
 using Xmpp.Notifications;
 using Xmpp.Notifications.Contracts;
+using Xmpp.Notifications.Contracts.Requests;
 
 namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp.Bindings;
 
@@ -72,12 +73,25 @@ internal static class XmppMessageConversion
             throw new InvalidOperationException("An XMPP message needs a Body or a Title (from the message or from the [Xmpp] attribute).");
         }
 
+        string? id = message.Id, extensionXml = message.ExtensionXml;
+        try
+        {
+            id = id is null ? null : ExtensionXml.ValidateId(id, "The XMPP message");
+            extensionXml = extensionXml is null ? null : ExtensionXml.Validate(extensionXml, "The XMPP message");
+        }
+        catch (NotificationFormatException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
+
         var targets = to?.Split(TargetSeparators, StringSplitOptions.RemoveEmptyEntries);
         return new Notification(title, body ?? "")
         {
             Format = format,
             Type = type,
             Targets = targets is { Length: > 0 } ? targets : null,
+            Id = id,
+            ExtensionXml = extensionXml,
         };
     }
 

@@ -106,6 +106,7 @@ class Listener(slixmpp.ClientXMPP):
             "body": body.text if body is not None else None,
             "html": html,
             "delayed": delayed,
+            "stanza": slixmpp.xmlstream.tostring(msg.xml),
         })
 
 

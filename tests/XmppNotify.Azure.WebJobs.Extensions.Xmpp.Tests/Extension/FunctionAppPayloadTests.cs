@@ -41,6 +41,23 @@ public sealed class FunctionAppPayloadTests(NotifierFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_posted_stanza_keeps_its_id_and_extension_elements_through_the_worker_and_host()
+    {
+        await using var bob = await fixture.IndependentReceiverAsync("bob");
+        var id = "stanza-" + Guid.NewGuid().ToString("N");
+        var stanza = $"""
+            <message xmlns='jabber:client' to='bob' id='{id}' type='chat'>
+              <body>custom client payload</body>
+              <alert xmlns='urn:example:alerts' severity='page'/>
+            </message>
+            """;
+        await DeliverThroughHostAsync(NotificationRequestParser.Parse("application/xmpp+xml", Encoding.UTF8.GetBytes(stanza)));
+        var received = await bob.WaitForMessageAsync(m => m.Id == id, TimeSpan.FromSeconds(10));
+        var alert = Assert.Single(System.Xml.Linq.XElement.Parse(received.Stanza!).Elements(System.Xml.Linq.XName.Get("alert", "urn:example:alerts")));
+        Assert.Equal("page", (string?)alert.Attribute("severity"));
+    }
+
+    [Fact]
     public async Task Plain_text_goes_to_the_connection_targets()
     {
         await using var bob = await fixture.ReceiverAsync("bob");
