@@ -21,6 +21,9 @@ internal sealed class CliOptions
 
     public IReadOnlyList<string> ConfigFiles { get; init; } = [];
 
+    /// <summary>Apprise tag selection: several values match any of them; a comma-separated value matches all of its tags.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
     public bool DryRun { get; init; }
 
     public IReadOnlyList<string> Urls { get; init; } = [];
@@ -42,8 +45,8 @@ internal static class CommandLine
     /// <summary>Shown after the generated options list: where URLs come from, the exit codes and trust.</summary>
     public const string Epilogue = """
         URLs are taken from the command line and from --config files; when there are none, from the
-        XMPP_URLS environment variable (URLs separated by newlines or spaces). A URL that starts with '-'
-        can be given after '--'.
+        XMPP_URLS environment variable (URLs separated by newlines or spaces, or an Apprise configuration).
+        --tag selects among configured URLs. A URL that starts with '-' can be given after '--'.
 
         Exit codes:
           0  every URL that is not optional=yes was delivered and acknowledged
@@ -95,8 +98,13 @@ internal static class CommandLine
         };
         var config = new Option<string[]>("--config")
         {
-            Description = "Read URLs from FILE, one per line; blank lines and lines starting with '#' are ignored. May be given more than once.",
+            Description = "Read URLs from FILE, an Apprise configuration: TEXT ('[tag1, tag2=]URL' lines, '#' or ';' comments) or YAML ('urls:' with 'tag:' entries). May be given more than once.",
             HelpName = "FILE",
+        };
+        var tag = new Option<string[]>("--tag", "-g")
+        {
+            Description = "Send to the configured URLs carrying TAG (Apprise's rules): several --tag match any of them, 'a,b' matches URLs tagged a and b, 'all' matches every URL. Without --tag, only untagged configured URLs are used. URLs on the command line are always used.",
+            HelpName = "TAG",
         };
         var dryRun = new Option<bool>("--dry-run")
         {
@@ -124,7 +132,7 @@ internal static class CommandLine
             Name,
             "Sends one notification to every Apprise XMPP URL and waits until the server has acknowledged each message.")
         {
-            title, body, format, id, extensionXml, config, dryRun, verbose, urls, help, version,
+            title, body, format, id, extensionXml, config, tag, dryRun, verbose, urls, help, version,
         };
         root.SetAction((result, cancellationToken) => send(
             new CliOptions
@@ -133,6 +141,7 @@ internal static class CommandLine
                 Body = result.GetValue(body),
                 Format = result.GetValue(format),
                 ConfigFiles = result.GetValue(config) ?? [],
+                Tags = result.GetValue(tag) ?? [],
                 DryRun = result.GetValue(dryRun),
                 Verbosity = result.GetResult(verbose)?.IdentifierTokenCount ?? 0,
                 Urls = result.GetValue(urls) ?? [],

@@ -19,20 +19,47 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
 
     private async Task<int> SendAsync(CliOptions options, CancellationToken cancellationToken)
     {
+        AppriseTagFilter filter;
+        try
+        {
+            filter = AppriseTagFilter.FromOptions(options.Tags);
+        }
+        catch (ArgumentException e)
+        {
+            return UsageError(e.Message);
+        }
+
+        // URLs on the command line are always sent; tags choose among those of --config files and XMPP_URLS.
         var urls = new List<string>(options.Urls);
+        var configured = new List<TaggedUrl>();
         foreach (var file in options.ConfigFiles)
         {
             try
             {
-                urls.AddRange(await UrlSources.ReadConfigAsync(file, cancellationToken).ConfigureAwait(false));
+                configured.AddRange(await UrlSources.ReadConfigAsync(file, cancellationToken).ConfigureAwait(false));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or AppriseConfigException)
             {
-                return UsageError($"cannot read --config file '{file}': {e.Message}");
+                return UsageError(e is AppriseConfigException ? e.Message : $"cannot read --config file '{file}': {e.Message}");
             }
         }
-        if (urls.Count == 0)
-            urls.AddRange(UrlSources.ParseEnvironment(environment(UrlSources.EnvironmentVariable)));
+        if (urls.Count == 0 && configured.Count == 0)
+        {
+            try
+            {
+                configured.AddRange(UrlSources.ParseEnvironment(environment(UrlSources.EnvironmentVariable)));
+            }
+            catch (AppriseConfigException e)
+            {
+                return UsageError(e.Message);
+            }
+        }
+        var selected = filter.Select(configured);
+        if (configured.Count > 0 && selected.Count == 0 && urls.Count == 0)
+            return UsageError(filter.IsUntagged
+                ? "every configured URL has a tag and no --tag was given; name one with --tag (or --tag all)"
+                : $"no configured URL matches --tag {filter}");
+        urls.AddRange(selected.Select(u => u.Url));
         if (urls.Count == 0)
             return UsageError($"no URL given (on the command line, with --config or in {UrlSources.EnvironmentVariable})");
 

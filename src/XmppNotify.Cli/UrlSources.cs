@@ -1,3 +1,5 @@
+using Xmpp.Notifications.Apprise;
+
 namespace XmppNotify.Cli;
 
 /// <summary>Where URLs come from besides the command line: --config files and the XMPP_URLS environment variable.</summary>
@@ -7,20 +9,20 @@ internal static class UrlSources
 
     private static readonly char[] Whitespace = [' ', '\t', '\r', '\n', '\f', '\v'];
 
-    /// <summary>One URL per line; blank lines and lines starting with '#' are comments. (A '#' inside a URL is a room.)</summary>
-    public static async Task<IReadOnlyList<string>> ReadConfigAsync(string path, CancellationToken cancellationToken)
+    /// <summary>An Apprise configuration: TEXT (<c>[tags=]URL</c> lines, '#' and ';' comments) or YAML (<c>urls:</c>).</summary>
+    public static async Task<IReadOnlyList<TaggedUrl>> ReadConfigAsync(string path, CancellationToken cancellationToken)
     {
         var text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
-        return ParseConfig(text);
+        return AppriseConfig.Parse(text, $"--config file '{path}'");
     }
 
-    public static IReadOnlyList<string> ParseConfig(string text) =>
-        text.Split('\n')
-            .Select(line => line.Trim())
-            .Where(line => line.Length > 0 && !line.StartsWith('#'))
-            .ToList();
-
-    /// <summary>URLs separated by any whitespace: a URL never contains an unescaped space.</summary>
-    public static IReadOnlyList<string> ParseEnvironment(string? value) =>
-        string.IsNullOrWhiteSpace(value) ? [] : value.Split(Whitespace, StringSplitOptions.RemoveEmptyEntries);
+    /// <summary>URLs separated by any whitespace (a URL never contains an unescaped space), or an Apprise configuration.</summary>
+    public static IReadOnlyList<TaggedUrl> ParseEnvironment(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            return [];
+        return AppriseConfig.IsConfiguration(value)
+            ? AppriseConfig.Parse(value, EnvironmentVariable)
+            : value.Split(Whitespace, StringSplitOptions.RemoveEmptyEntries).Select(u => new TaggedUrl(u)).ToList();
+    }
 }

@@ -152,6 +152,75 @@ public class OfflineTests
         }
     }
 
+    private static async Task<CliResult> WithConfigAsync(string text, params string[] args)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, text);
+            return await CliRunner.RunAsync(["--dry-run", "--config", file, .. args]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static string[] Logins(CliResult result) =>
+        JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray().Select(u => u.GetProperty("login_jid").GetString()!).ToArray();
+
+    private const string TaggedText = """
+        ; Apprise TEXT configuration
+        xmpp://plain:pw@example.org/bob
+        ops=xmpp://ops:pw@example.org/bob
+        ops, db=xmpp://opsdb:pw@example.org/bob
+        dev=xmpp://dev:pw@example.org/bob
+        """;
+
+    [Theory]
+    [InlineData(new string[0], new[] { "plain@example.org" })]
+    [InlineData(new[] { "--tag", "ops" }, new[] { "ops@example.org", "opsdb@example.org" })]
+    [InlineData(new[] { "--tag", "ops,db" }, new[] { "opsdb@example.org" })]
+    [InlineData(new[] { "--tag", "db", "-g", "dev" }, new[] { "opsdb@example.org", "dev@example.org" })]
+    [InlineData(new[] { "--tag", "all" }, new[] { "plain@example.org", "ops@example.org", "opsdb@example.org", "dev@example.org" })]
+    public async Task Config_tags_select_urls_as_apprise_does(string[] tags, string[] expected)
+    {
+        var result = await WithConfigAsync(TaggedText, tags);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(expected, Logins(result));
+    }
+
+    [Fact]
+    public async Task Yaml_config_with_tags()
+    {
+        var result = await WithConfigAsync("""
+            version: 1
+            urls:
+              - xmpp://plain:pw@example.org/bob
+              - xmpp://ops:pw@example.org/bob:
+                  tag: ops
+            """, "--tag", "ops");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["ops@example.org"], Logins(result));
+    }
+
+    [Fact]
+    public async Task Tag_matching_nothing_is_a_usage_error_naming_the_tag()
+    {
+        var result = await WithConfigAsync(TaggedText, "--tag", "nobody");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("no configured URL matches --tag nobody", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bad_config_line_is_named_by_number_without_its_text()
+    {
+        var result = await WithConfigAsync("xmpp://a:pw@example.org/bob\nnot a url with hunter2\n");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("Line 2 of --config file", result.Stderr, StringComparison.Ordinal);
+        AssertNoPassword(result, "hunter2");
+    }
+
     [Fact]
     public async Task Missing_config_file_is_a_usage_error()
     {
