@@ -51,6 +51,14 @@ internal sealed class QuickAckTransport(XmppClientOptions options) : IXmppTransp
         return _inner.OpenStreamAsync(serverDomain, clientJid, cancellationToken);
     }
 
+    public void EnqueueStreamHeader(string serverDomain, string? clientJid) => _inner.EnqueueStreamHeader(serverDomain, clientJid);
+
+    public Task<StreamHeader> ReadStreamHeaderAsync(CancellationToken cancellationToken)
+    {
+        QuickAck();
+        return _inner.ReadStreamHeaderAsync(cancellationToken);
+    }
+
     public void Enqueue(string element, string? redactedForLog = null) => _inner.Enqueue(element, redactedForLog);
 
     public Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);

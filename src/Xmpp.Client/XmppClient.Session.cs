@@ -32,13 +32,16 @@ public sealed partial class XmppClient
     private Task SendStanzaAsync(string xml, SentMessage? tracked, CancellationToken cancellationToken)
     {
         EnsureUsable();
-        return WriteAsync(ct =>
+        return SendStanzaCoreAsync(xml, tracked, cancellationToken);
+    }
+
+    private Task SendStanzaCoreAsync(string xml, SentMessage? tracked, CancellationToken cancellationToken) =>
+        WriteAsync(ct =>
         {
             _transport.Enqueue(xml);
             _delivery.OnStanzaSent(tracked);
             return _transport.FlushAsync(ct);
         }, "the server to accept data", cancellationToken);
-    }
 
     private Task SendNonzaAsync(string xml, CancellationToken cancellationToken) =>
         WriteAsync(ct =>
@@ -129,8 +132,10 @@ public sealed partial class XmppClient
     }
 
     /// <summary>
-    /// Proves delivery (<see cref="WaitForDeliveryAsync"/>), then closes the stream and waits for the server to close
-    /// its side. Never throws for a session that is already broken: the report then lists what was not acknowledged.
+    /// Proves delivery (<see cref="WaitForDeliveryAsync"/>), then closes the stream and the connection. It does not wait
+    /// for the server's own stream close: every message's fate is known by then, and that wait would cost a round trip.
+    /// Never throws for a session that is already broken: the report then lists what was not acknowledged. A pipelined
+    /// login (<see cref="XmppClientOptions.PipelineLogin"/>) whose bind failed throws that failure here.
     /// </summary>
     public async Task<DeliveryReport> DisconnectAsync(CancellationToken cancellationToken = default)
     {
@@ -153,14 +158,15 @@ public sealed partial class XmppClient
             try
             {
                 await WriteAsync(_transport.CloseStreamAsync, "the server to accept the stream close", cancellationToken).ConfigureAwait(false);
-                await WaitAsync(_serverClosed.Task, "the server to close its stream", cancellationToken).ConfigureAwait(false);
             }
             catch (XmppException)
             {
-                // The messages' fate is already in the report; a server that does not close cleanly is only cut off.
+                // The messages' fate is already in the report; a connection that broke meanwhile is only cut off.
             }
         }
         await CloseTransportAsync().ConfigureAwait(false);
+        if (_loginFailure is { } failure)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         return _delivery.Report();
     }
 
@@ -247,6 +253,8 @@ public sealed partial class XmppClient
         long inbound = 0;
         try
         {
+            if (_pipelinedBindId is not null)
+                await ReadPipelinedRestartAsync(_lifetime.Token).ConfigureAwait(false);
             while (true)
             {
                 var element = await _transport.ReadElementAsync(_lifetime.Token).ConfigureAwait(false);
@@ -279,6 +287,19 @@ public sealed partial class XmppClient
                 if (element.Name == XName.Get("r", Namespaces.StreamManagement))
                 {
                     await SendNonzaAsync($"<a xmlns='{Namespaces.StreamManagement}' h='{_delivery.InboundCount}'/>", _lifetime.Token).ConfigureAwait(false);
+                    continue;
+                }
+                if (_pipelinedBindId is { } bindId && element.Name == IqName && (string?)element.Attribute("id") == bindId)
+                {
+                    try
+                    {
+                        OnPipelinedBindAnswer(element);
+                    }
+                    catch (XmppException e)
+                    {
+                        _loginFailure = e;
+                        throw;
+                    }
                     continue;
                 }
                 if (element.Name.LocalName == "iq" && element.Name.NamespaceName == Namespaces.Client && (string?)element.Attribute("type") is "get" or "set")

@@ -25,8 +25,10 @@ public sealed partial class XmppClient : IAsyncDisposable
     private readonly Stanzas.IdGenerator _ids;
     private readonly DeliveryTracker _delivery = new();
     private XElement? _features;
+    private string? _pipelinedBindId;
     private Task? _readLoop;
     private Exception? _fault;
+    private XmppException? _loginFailure;
     private ClientState _state = ClientState.New;
 
     public XmppClient(XmppClientOptions options)
@@ -92,7 +94,10 @@ public sealed partial class XmppClient : IAsyncDisposable
             throw new InvalidOperationException("ConnectAsync may be called once per client.");
         await _transport.ConnectAsync(cancellationToken).ConfigureAwait(false);
         _state = ClientState.Connected;
-        await OpenStreamAsync(cancellationToken).ConfigureAwait(false);
+        // In STARTTLS mode <starttls/> travels with the stream header, a round trip early: a server that does not offer
+        // it ends the session either way, because this mode never continues in cleartext.
+        var pipelineStartTls = !_transport.IsEncrypted && _transport.SupportsStartTls && _options.Security == SecureSocketOptions.StartTls;
+        await OpenStreamAsync(pipelineStartTls ? StartTlsRequest : null, cancellationToken).ConfigureAwait(false);
 
         if (_transport.IsEncrypted)
             return;
@@ -104,32 +109,54 @@ public sealed partial class XmppClient : IAsyncDisposable
         }
         // In plaintext mode TLS is still used when the server insists on it: that is never weaker than what was asked.
         if (startTls is not null && _transport.SupportsStartTls && (_options.Security == SecureSocketOptions.StartTls || required))
-            await StartTlsAsync(cancellationToken).ConfigureAwait(false);
+            await StartTlsAsync(alreadySent: pipelineStartTls, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task StartTlsAsync(CancellationToken cancellationToken)
+    private static readonly string StartTlsRequest = $"<starttls xmlns='{Namespaces.Tls}'/>";
+
+    private async Task StartTlsAsync(bool alreadySent, CancellationToken cancellationToken)
     {
-        _transport.Enqueue($"<starttls xmlns='{Namespaces.Tls}'/>");
-        await _transport.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (!alreadySent)
+        {
+            _transport.Enqueue(StartTlsRequest);
+            await _transport.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
         var answer = await ReadNegotiationAsync("the answer to STARTTLS", cancellationToken).ConfigureAwait(false);
         if (answer.Name != XName.Get("proceed", Namespaces.Tls))
             throw new XmppTlsException($"The server refused STARTTLS ({answer.Name.LocalName}).");
         await _transport.StartTlsAsync(cancellationToken).ConfigureAwait(false);
-        await OpenStreamAsync(cancellationToken).ConfigureAwait(false);
+        await OpenStreamAsync(null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task OpenStreamAsync(CancellationToken cancellationToken)
+    /// <summary>Opens or restarts the stream, with <paramref name="pipelined"/> (if any) in the same flight, and reads the features.</summary>
+    private async Task OpenStreamAsync(string? pipelined, CancellationToken cancellationToken)
+    {
+        await SendStreamHeaderAsync(pipelined, cancellationToken).ConfigureAwait(false);
+        await ReadStreamHeaderAsync(cancellationToken).ConfigureAwait(false);
+        var features = await ReadNegotiationAsync("the stream features", cancellationToken).ConfigureAwait(false);
+        _features = CheckFeatures(features);
+    }
+
+    private async Task SendStreamHeaderAsync(string? pipelined, CancellationToken cancellationToken)
     {
         // RFC 6120 §4.7.1: the account name goes into the header only once the stream is protected or authenticated.
         var from = _transport.IsEncrypted || Mechanism is not null ? _options.Jid.ToString() : null;
-        await Timeouts.RunAsync(ct => _transport.OpenStreamAsync(_options.Jid.Domain, from, ct),
-            _options.ResponseTimeout, "the server's stream header", cancellationToken).ConfigureAwait(false);
-        IsEncrypted = _transport.IsEncrypted;
-        var features = await ReadNegotiationAsync("the stream features", cancellationToken).ConfigureAwait(false);
-        if (features.Name != XName.Get("features", Namespaces.Streams))
-            throw new XmppProtocolException($"Expected <stream:features/>, the server sent <{features.Name.LocalName}/>.", "bad-format");
-        _features = features;
+        _transport.EnqueueStreamHeader(_options.Jid.Domain, from);
+        if (pipelined is not null)
+            _transport.Enqueue(pipelined);
+        await Timeouts.RunAsync(_transport.FlushAsync, _options.ResponseTimeout, "the server to accept data", cancellationToken).ConfigureAwait(false);
     }
+
+    private async Task ReadStreamHeaderAsync(CancellationToken cancellationToken)
+    {
+        await Timeouts.RunAsync(_transport.ReadStreamHeaderAsync, _options.ResponseTimeout, "the server's stream header", cancellationToken).ConfigureAwait(false);
+        IsEncrypted = _transport.IsEncrypted;
+    }
+
+    private static XElement CheckFeatures(XElement features) =>
+        features.Name == XName.Get("features", Namespaces.Streams)
+            ? features
+            : throw new XmppProtocolException($"Expected <stream:features/>, the server sent <{features.Name.LocalName}/>.", "bad-format");
 
     /// <summary>Reads one element during negotiation, when nothing else reads: stream errors become exceptions.</summary>
     private async Task<XElement> ReadNegotiationAsync(string what, CancellationToken cancellationToken)
@@ -141,14 +168,24 @@ public sealed partial class XmppClient : IAsyncDisposable
         return element;
     }
 
-    /// <summary>Authenticates with SASL, binds a resource, and enables stream management when offered.</summary>
+    /// <summary>
+    /// Authenticates with SASL, binds a resource, and enables stream management when offered. With
+    /// <see cref="XmppClientOptions.PipelineLogin"/> it returns once the stream restart and the bind request are sent.
+    /// </summary>
     public async Task AuthenticateAsync(CancellationToken cancellationToken = default)
     {
         if (_state != ClientState.Connected)
             throw new InvalidOperationException("Call ConnectAsync first, and AuthenticateAsync only once.");
         await AuthenticateSaslAsync(cancellationToken).ConfigureAwait(false);
-        await OpenStreamAsync(cancellationToken).ConfigureAwait(false);
-        await BindAsync(cancellationToken).ConfigureAwait(false);
+        if (_options.PipelineLogin)
+        {
+            await SendPipelinedBindAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await OpenStreamAsync(null, cancellationToken).ConfigureAwait(false);
+            await BindAsync(cancellationToken).ConfigureAwait(false);
+        }
         _state = ClientState.Authenticated;
         _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
     }
@@ -250,16 +287,55 @@ public sealed partial class XmppClient : IAsyncDisposable
         }
     }
 
+    private string BindRequest(string id) => _options.Resource is { Length: > 0 } r
+        ? $"<iq type='set' id='{id}'><bind xmlns='{Namespaces.Bind}'><resource>{XmlStreamWriter.EscapeText(r)}</resource></bind></iq>"
+        : $"<iq type='set' id='{id}'><bind xmlns='{Namespaces.Bind}'/></iq>";
+
+    /// <summary>
+    /// The stream restart and the bind request in one flight, without waiting for the features: every server offers
+    /// binding after SASL (RFC 6120 §7), and it handles a stream's elements in order, so stanzas the caller sends next
+    /// may follow at once. The read loop reads the new header, the features and the bind answer.
+    /// </summary>
+    private async Task SendPipelinedBindAsync(CancellationToken cancellationToken)
+    {
+        _pipelinedBindId = _ids.Next();
+        await SendStreamHeaderAsync(BindRequest(_pipelinedBindId), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads what answers a pipelined restart: the header, the features (they must offer binding), and the bind result.</summary>
+    private async Task ReadPipelinedRestartAsync(CancellationToken cancellationToken)
+    {
+        await _transport.ReadStreamHeaderAsync(cancellationToken).ConfigureAwait(false);
+        var features = await _transport.ReadElementAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new XmppProtocolException("The server closed the stream while the client waited for the stream features.", "connection-closed");
+        if (features.Name == XName.Get("error", Namespaces.Streams))
+            throw StreamErrors.ToException(features);
+        _features = CheckFeatures(features);
+        if (features.Element(XName.Get("bind", Namespaces.Bind)) is null)
+            throw new XmppProtocolException("The server offers no resource binding after authentication.", "bad-format");
+        // RFC 6121 legacy session establishment, only where the server still marks it mandatory (no current server does).
+        var session = features.Element(XName.Get("session", Namespaces.Session));
+        if (session is not null && session.Element(XName.Get("optional", Namespaces.Session)) is null)
+            await SendStanzaCoreAsync($"<iq type='set' id='{_ids.Next()}'><session xmlns='{Namespaces.Session}'/></iq>", null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The answer to a pipelined bind: the bound JID, or the failure that ends the session.</summary>
+    private void OnPipelinedBindAnswer(XElement iq)
+    {
+        _pipelinedBindId = null;
+        if (Stanzas.ReadError(iq) is { } error)
+            throw new XmppStanzaErrorException(error, "Resource binding failed");
+        var jidText = iq.Element(XName.Get("bind", Namespaces.Bind))?.Element(XName.Get("jid", Namespaces.Bind))?.Value;
+        BoundJid = Jid.TryParse(jidText, out var bound) ? bound : throw new XmppProtocolException($"The server bound an invalid JID '{jidText}'.", "bad-format");
+    }
+
     private async Task BindAsync(CancellationToken cancellationToken)
     {
         var features = _features!;
         if (features.Element(XName.Get("bind", Namespaces.Bind)) is null)
             throw new XmppProtocolException("The server offers no resource binding after authentication.", "bad-format");
         var bindId = _ids.Next();
-        var bind = _options.Resource is { Length: > 0 } r
-            ? $"<bind xmlns='{Namespaces.Bind}'><resource>{XmlStreamWriter.EscapeText(r)}</resource></bind>"
-            : $"<bind xmlns='{Namespaces.Bind}'/>";
-        _transport.Enqueue($"<iq type='set' id='{bindId}'>{bind}</iq>");
+        _transport.Enqueue(BindRequest(bindId));
         // RFC 6121 legacy session establishment, only where the server still marks it mandatory.
         var session = features.Element(XName.Get("session", Namespaces.Session));
         string? sessionId = null;

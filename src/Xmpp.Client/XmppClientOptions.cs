@@ -82,6 +82,16 @@ public sealed class XmppClientOptions
     /// <summary>Ask for XEP-0198 stream management when offered (acknowledged delivery).</summary>
     public bool UseStreamManagement { get; set; } = true;
 
+    /// <summary>
+    /// Fewer round trips for short sessions: <see cref="XmppClient.AuthenticateAsync"/> returns once the stream restart
+    /// and the bind request are sent, so the stanzas sent next share their flight. <see cref="XmppClient.BoundJid"/> is
+    /// set when the bind answer arrives; a failed bind fails the session and is thrown by
+    /// <see cref="XmppClient.WaitForDeliveryAsync"/> and <see cref="XmppClient.DisconnectAsync"/>. Stream management is
+    /// not enabled then (a server without XEP-0198 would end the stream over an <c>&lt;enable/&gt;</c> it did not offer):
+    /// delivery is proven by a ping answer, which any server sends, in order, after handling what came before.
+    /// </summary>
+    public bool PipelineLogin { get; set; }
+
     /// <summary>Resolver for SRV records; null uses the system resolver. Ignored when <see cref="ConnectHost"/> is set.</summary>
     public ISrvResolver? SrvResolver { get; set; }
 

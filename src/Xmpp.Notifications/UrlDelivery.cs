@@ -50,6 +50,8 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
             return (NotifyFailureKind.None, null);
         var receipts = url.ReceiptsGiven ? url.Receipts : options.Receipts ?? url.Receipts;
         var clientOptions = url.ToClientOptions();
+        // One short session: the messages travel with the bind request, and a ping answer proves them.
+        clientOptions.PipelineLogin = true;
         options.ConfigureClient?.Invoke(clientOptions);
         _receiptTimeout = clientOptions.ResponseTimeout; // rto, unless the host overrides it
         await using var client = new XmppClient(clientOptions);

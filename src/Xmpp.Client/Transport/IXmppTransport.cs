@@ -25,6 +25,15 @@ public interface IXmppTransport : IAsyncDisposable
     /// <summary>Opens (or restarts) the stream: sends our header and reads the server's.</summary>
     Task<StreamHeader> OpenStreamAsync(string serverDomain, string? clientJid, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Queues our stream header (opening or restarting the stream) without sending it, so that elements queued next
+    /// travel in the same flight; <see cref="ReadStreamHeaderAsync"/> then reads the server's header.
+    /// </summary>
+    void EnqueueStreamHeader(string serverDomain, string? clientJid);
+
+    /// <summary>Reads the server's header of the stream opened by <see cref="EnqueueStreamHeader"/>.</summary>
+    Task<StreamHeader> ReadStreamHeaderAsync(CancellationToken cancellationToken);
+
     /// <summary>Queues one complete top-level element (serialized XML) to send; <paramref name="redactedForLog"/>, when given, is what the protocol log shows instead (SASL secrets).</summary>
     void Enqueue(string element, string? redactedForLog = null);
 

@@ -117,9 +117,20 @@ public sealed class TcpTransport : IXmppTransport
 
     public async Task<StreamHeader> OpenStreamAsync(string serverDomain, string? clientJid, CancellationToken cancellationToken)
     {
-        var stream = _stream ?? throw new InvalidOperationException("Not connected.");
-        Enqueue(XmlStreamWriter.StreamHeader(serverDomain, clientJid));
+        EnqueueStreamHeader(serverDomain, clientJid);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadStreamHeaderAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void EnqueueStreamHeader(string serverDomain, string? clientJid)
+    {
+        _reader = null;
+        Enqueue(XmlStreamWriter.StreamHeader(serverDomain, clientJid));
+    }
+
+    public async Task<StreamHeader> ReadStreamHeaderAsync(CancellationToken cancellationToken)
+    {
+        var stream = _stream ?? throw new InvalidOperationException("Not connected.");
         // Each stream restart (after STARTTLS and after SASL) starts a fresh XML document.
         _bytesOfEarlierStreams += _reader?.BytesRead ?? 0;
         _reader = new XmlStreamReader(stream, _options.MaxStanzaBytes);

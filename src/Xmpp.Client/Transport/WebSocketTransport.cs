@@ -65,9 +65,19 @@ public sealed class WebSocketTransport : IXmppTransport
 
     public async Task<StreamHeader> OpenStreamAsync(string serverDomain, string? clientJid, CancellationToken cancellationToken)
     {
+        EnqueueStreamHeader(serverDomain, clientJid);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadStreamHeaderAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void EnqueueStreamHeader(string serverDomain, string? clientJid)
+    {
         var from = clientJid is null ? "" : $" from='{XmlStreamWriter.EscapeAttribute(clientJid)}'";
         Enqueue($"<open xmlns='{Framing}' to='{XmlStreamWriter.EscapeAttribute(serverDomain)}'{from} version='1.0'/>");
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<StreamHeader> ReadStreamHeaderAsync(CancellationToken cancellationToken)
+    {
         var open = await ReadElementAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new XmppProtocolException("The server closed the WebSocket stream instead of opening it.", "connection-closed");
         if (open.Name == XName.Get("error", Namespaces.Streams))
