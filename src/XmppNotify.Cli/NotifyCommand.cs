@@ -97,6 +97,8 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
         }
         var notification = new Notification(options.Title, body) { Format = options.Format, Id = id, ExtensionXml = extensionXml };
         var valid = parsed.Where(p => p.Plan is not null).Select(p => p.Raw).ToList();
+        if (valid.Count > 0 && parsed.All(p => p.Plan is null || !p.Plan.Verify))
+            CertificateDirectory.TrustNothing();
         var result = valid.Count == 0
             ? new NotifyResult([])
             : await new XmppNotifier(logger, NotifierOptions(options.Verbosity)).NotifyAsync(valid, [notification], cancellationToken).ConfigureAwait(false);
