@@ -8,6 +8,8 @@ internal sealed record BenchSettings(int Iterations, int Warmup, int Messages, i
 
     public int RttMs { get; init; } = 50;
 
+    public bool RttTrace { get; init; }
+
     public IReadOnlyList<string> RttServers { get; init; } = ["prosody", "ejabberd"];
 }
 
@@ -26,6 +28,7 @@ internal static class Program
                    --nagle on|off|both   Prosody with stock Nagle, with tcp_nodelay, or both (default both)
                    --rtt-runs N     rtt: cold sends per sender, mode and server (default 7)
                    --rtt-ms N       rtt: emulated round-trip time (default 50)
+                   --rtt-trace on   rtt: print the packets of the first timed send of each sender
                    --rtt-servers prosody,ejabberd   rtt: which servers (default both)
                    --notify PATH    xmpp-notify executable (default: published into .artifacts/bench-notify)
         """;
@@ -113,6 +116,7 @@ internal static class Program
                     },
                 },
                 "--rtt-runs" => settings with { RttRuns = Positive(value) },
+                "--rtt-trace" => settings with { RttTrace = value is "on" or "yes" or "true" },
                 "--rtt-ms" => settings with { RttMs = Positive(value) },
                 "--rtt-servers" => settings with { RttServers = value.Split(',', StringSplitOptions.RemoveEmptyEntries) },
                 "--notify" => settings with { NotifyPath = Path.GetFullPath(value) },

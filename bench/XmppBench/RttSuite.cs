@@ -60,9 +60,12 @@ internal static class RttSuite
                                 var ended = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
                                 var delivered = run.ExitCode == 0 && await receiver.WaitForCountAsync(expected + 1, TimeSpan.FromSeconds(5), cancellationToken) > expected;
                                 expected = delivered ? expected + 1 : await receiver.WaitForCountAsync(int.MaxValue, TimeSpan.Zero, cancellationToken);
-                                var trips = CountRoundTrips(capture.Between(started, ended, port), rttMs / 1000.0);
+                                var packets = capture.Between(started, ended, port);
+                                var trips = CountRoundTrips(packets, rttMs / 1000.0);
                                 if (round < 0)
                                     continue;
+                                if (round == 0 && settings.RttTrace)
+                                    PrintTrace($"{server.Label}, {(directTls ? "direct TLS" : "STARTTLS")}, {senders[s].Name}: {trips} round trips", packets);
                                 if (delivered)
                                 {
                                     results[s].Wall.Add(run.Wall);
@@ -123,6 +126,17 @@ internal static class RttSuite
             }
         }
         return trips;
+    }
+
+    /// <summary>Every packet of one connection as the server end saw it, relative to the first.</summary>
+    private static void PrintTrace(string title, IReadOnlyList<CapturedPacket> packets)
+    {
+        Console.WriteLine("  trace " + title);
+        if (packets.Count == 0)
+            return;
+        var start = packets[0].Time;
+        foreach (var p in packets)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {(p.Time - start) * 1000,8:0.0} ms  {(p.FromClient ? "client -> server" : "server -> client")}  {p.Flags,-4} {p.Payload,6} B"));
     }
 
     private static Sender XmppNotify(string executable, RttServer server, int port, bool directTls, string prefix) =>
