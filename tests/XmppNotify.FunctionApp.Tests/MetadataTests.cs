@@ -70,6 +70,9 @@ public sealed class MetadataTests(FunctionAppFixture app)
         var file = FunctionsMetadata().ToDictionary(f => (string)f!["name"]!, f => Shape(Bindings(f!)), StringComparer.Ordinal);
         var indexed = app.Host.Functions.Values.ToDictionary(f => f.Name, f => Shape(f.Bindings), StringComparer.Ordinal);
         Assert.Equal(file.OrderBy(p => p.Key, StringComparer.Ordinal), indexed.OrderBy(p => p.Key, StringComparer.Ordinal));
+
+        // Everything the worker sent was a response the harness asked for, or a log.
+        Assert.Empty(app.Host.Channel.Unexpected);
     }
 
     [Fact]

@@ -103,7 +103,7 @@ public sealed class FunctionsHostHarness : IAsyncDisposable
 
             worker = GuardedProcess.Start(executable, arguments, appDirectory, environment);
             using var starting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var exited = WaitForExitAsync(worker, starting.Token);
+            var exited = worker.WaitForExitAsync(StartTimeout, starting.Token);
             var accepted = endpoint.AcceptAsync(workerId, StartTimeout, starting.Token);
             if (await Task.WhenAny(accepted, exited).ConfigureAwait(false) != accepted)
             {
@@ -399,14 +399,6 @@ public sealed class FunctionsHostHarness : IAsyncDisposable
         if (result?.Status != StatusResult.Types.Status.Success)
         {
             throw new InvalidOperationException($"{what} failed: {result?.Exception?.Message ?? result?.Result ?? "no result"}");
-        }
-    }
-
-    private static async Task WaitForExitAsync(GuardedProcess process, CancellationToken cancellationToken)
-    {
-        while (!process.HasExited)
-        {
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
     }
 
