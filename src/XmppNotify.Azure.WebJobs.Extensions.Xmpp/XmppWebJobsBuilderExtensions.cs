@@ -28,30 +28,9 @@ public static class XmppWebJobsBuilderExtensions
         }
 
         builder.Services.TryAddSingleton<IXmppNotifier>(services =>
-        {
-            var options = services.GetRequiredService<IOptions<XmppOptions>>().Value;
-            // An XmppNotifierOptions in DI (a private CA, a protocol log) still applies, after the binding's timeouts.
-            var configureClient = services.GetService<XmppNotifierOptions>()?.ConfigureClient;
-            ReceiptMode? receipts = null;
-            if (options.Receipts is { Length: > 0 } text)
-            {
-                receipts = ReceiptModes.TryParse(text, out var mode)
-                    ? mode
-                    : throw new InvalidOperationException($"host.json extensions.xmpp.receipts '{text}' is not no, wait or require.");
-            }
-            var notifierOptions = new XmppNotifierOptions
-            {
-                Receipts = receipts,
-                ConfigureClient = client =>
-                {
-                    client.ConnectTimeout = options.ConnectTimeout ?? client.ConnectTimeout;
-                    client.ResponseTimeout = options.ResponseTimeout ?? client.ResponseTimeout;
-                    configureClient?.Invoke(client);
-                },
-            };
-            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Host.Bindings.Xmpp");
-            return new XmppNotifier(logger, notifierOptions);
-        });
+            new XmppNotifier(services.GetRequiredService<ILoggerFactory>().CreateLogger("Host.Bindings.Xmpp"), NotifierOptions(services)));
+        builder.Services.TryAddSingleton(services =>
+            new XmppContacts(services.GetRequiredService<ILoggerFactory>().CreateLogger("Host.Bindings.Xmpp"), NotifierOptions(services)));
         builder.Services.TryAddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<XmppOptions>>().Value;
@@ -61,5 +40,29 @@ public static class XmppWebJobsBuilderExtensions
         });
 
         return builder;
+    }
+
+    /// <summary>The binding's timeouts and receipts from host.json; an <see cref="XmppNotifierOptions"/> in DI (a private CA, a protocol log) still applies, after them.</summary>
+    private static XmppNotifierOptions NotifierOptions(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<XmppOptions>>().Value;
+        var configureClient = services.GetService<XmppNotifierOptions>()?.ConfigureClient;
+        ReceiptMode? receipts = null;
+        if (options.Receipts is { Length: > 0 } text)
+        {
+            receipts = ReceiptModes.TryParse(text, out var mode)
+                ? mode
+                : throw new InvalidOperationException($"host.json extensions.xmpp.receipts '{text}' is not no, wait or require.");
+        }
+        return new XmppNotifierOptions
+        {
+            Receipts = receipts,
+            ConfigureClient = client =>
+            {
+                client.ConnectTimeout = options.ConnectTimeout ?? client.ConnectTimeout;
+                client.ResponseTimeout = options.ResponseTimeout ?? client.ResponseTimeout;
+                configureClient?.Invoke(client);
+            },
+        };
     }
 }

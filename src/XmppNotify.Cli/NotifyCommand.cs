@@ -14,8 +14,12 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
     /// <summary>Ctrl+C, following the shell convention of 128 + SIGINT.</summary>
     public const int Interrupted = 130;
 
-    public Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken) =>
-        CommandLine.InvokeAsync(CommandLine.Create(SendAsync, stdout), args, stdout, stderr, cancellationToken);
+    public Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var root = CommandLine.Create(SendAsync, stdout);
+        ContactsCommands.Add(root, stdout, stderr);
+        return CommandLine.InvokeAsync(root, args, stdout, stderr, cancellationToken);
+    }
 
     private async Task<int> SendAsync(CliOptions options, CancellationToken cancellationToken)
     {

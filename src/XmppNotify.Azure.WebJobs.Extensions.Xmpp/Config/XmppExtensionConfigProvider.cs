@@ -20,6 +20,7 @@ internal sealed class XmppExtensionConfigProvider : IExtensionConfigProvider
     private readonly IConfiguration _configuration;
     private readonly XmppConnectionResolver _resolver;
     private readonly IXmppNotifier _notifier;
+    private readonly XmppContacts _contacts;
     private readonly ILogger _logger;
 
     public XmppExtensionConfigProvider(
@@ -27,8 +28,10 @@ internal sealed class XmppExtensionConfigProvider : IExtensionConfigProvider
         IConfiguration configuration,
         XmppConnectionResolver resolver,
         IXmppNotifier notifier,
+        XmppContacts contacts,
         ILoggerFactory loggerFactory)
     {
+        _contacts = contacts;
         _options = options.Value;
         _configuration = configuration;
         _resolver = resolver;
@@ -53,6 +56,14 @@ internal sealed class XmppExtensionConfigProvider : IExtensionConfigProvider
         var rule = context.AddBindingRule<XmppAttribute>();
         rule.AddValidator(Validate);
         rule.BindToCollector<XmppMessageBatch>(CreateCollector);
+
+        var presence = context.AddBindingRule<XmppPresenceAttribute>();
+        var converter = new XmppPresenceConverter(_options, ReadSetting, _resolver, _contacts);
+        presence.BindToInput<ContactAvailability[]>(converter);
+        presence.BindToInput<IReadOnlyList<ContactAvailability>>(async (attribute, ct) => await converter.ConvertAsync(attribute, ct).ConfigureAwait(false));
+        presence.BindToInput<JArray>(async (attribute, ct) => XmppPresenceConverter.ToJArray(await converter.ConvertAsync(attribute, ct).ConfigureAwait(false)));
+        presence.BindToInput<string>(async (attribute, ct) =>
+            XmppPresenceConverter.ToJArray(await converter.ConvertAsync(attribute, ct).ConfigureAwait(false)).ToString(Newtonsoft.Json.Formatting.None));
 #pragma warning restore CS0618
     }
 

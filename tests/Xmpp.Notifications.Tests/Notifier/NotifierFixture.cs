@@ -69,3 +69,9 @@ public class NotifierFixture : IAsyncLifetime
     public Task<SlixmppPeer> IndependentReceiverAsync(string user, IEnumerable<string>? rooms = null, string? nick = null) =>
         SlixmppPeer.StartAsync($"{user}@{Domain}", Password(user), "127.0.0.1", Server.C2sPort, Server.CaCertificatePemPath, rooms, nick);
 }
+
+/// <summary>A Prosody of its own for receipt and presence tests: they change rosters and presence.</summary>
+public sealed class TwoWayFixture : NotifierFixture
+{
+    protected override IEnumerable<string> Users => ["alice", "bob", "carol", "dave", "erin", "frank"];
+}

@@ -2,12 +2,6 @@ using Xmpp.Notifications.Apprise;
 
 namespace Xmpp.Notifications.Tests.Notifier;
 
-/// <summary>A Prosody of its own for receipt and presence tests: they change rosters and presence.</summary>
-public sealed class TwoWayFixture : NotifierFixture
-{
-    protected override IEnumerable<string> Users => ["alice", "bob", "carol", "dave", "erin", "frank"];
-}
-
 /// <summary>
 /// XEP-0184 receipts against a real Prosody: recipients are slixmpp sessions, one with slixmpp's receipts plugin
 /// answering, one that never answers, and a contact that is offline (known from presence, and unknown).
