@@ -36,6 +36,7 @@ repo_url=$(git remote get-url origin 2>/dev/null || true)
 [ -n "$repo_url" ] && props+=("-p:RepositoryUrl=$repo_url")
 props+=("-p:RepositoryCommit=$(git rev-parse HEAD 2>/dev/null || echo unknown)")
 
+version=$(dotnet msbuild src/XmppNotify.Azure.WebJobs.Extensions.Xmpp/XmppNotify.Azure.WebJobs.Extensions.Xmpp.csproj -nologo -getProperty:XmppPackageVersion "-p:XmppPackageVersionSuffix=$suffix")
 rm -rf "$packages" "$out"
 mkdir -p "$packages"
 for project in Xmpp.Client Xmpp.Notifications Xmpp.Notifications.Contracts XmppNotify.Azure.WebJobs.Extensions.Xmpp XmppNotify.Azure.Functions.Worker.Extensions.Xmpp; do
@@ -52,7 +53,20 @@ dotnet publish src/XmppNotify.FunctionApp/XmppNotify.FunctionApp.csproj "${props
 for f in functions.metadata worker.config.json extensions.json host.json .azurefunctions; do
   [ -e "$out/$f" ] || { echo "build-functions: $out/$f is missing" >&2; exit 1; }
 done
-grep -q '"type": *"xmpp"' "$out/functions.metadata" || { echo "build-functions: no xmpp binding in functions.metadata" >&2; exit 1; }
+python3 - "$out/functions.metadata" <<'PY' || exit 1
+import json, sys
+functions = json.load(open(sys.argv[1]))
+with_xmpp = [f["name"] for f in functions if any(b["type"] == "xmpp" and b["direction"] == "Out" for b in f["bindings"])]
+if not with_xmpp:
+    sys.exit("build-functions: no function in functions.metadata has an xmpp output")
+others = [f["name"] for f in functions if f["name"] not in with_xmpp]
+if others:
+    print("functions without an xmpp output: " + ", ".join(others))
+PY
+# The worker package's ExtensionInformation made the SDK install exactly the version packed above.
+grep -q "\"XmppNotify.Azure.WebJobs.Extensions.Xmpp/$version\"" "$out/.azurefunctions/function.deps.json" \
+  || { echo "build-functions: .azurefunctions does not hold XmppNotify.Azure.WebJobs.Extensions.Xmpp $version" >&2; exit 1; }
 grep -q "XmppWebJobsStartup" "$out/extensions.json" || { echo "build-functions: extensions.json does not name XmppWebJobsStartup" >&2; exit 1; }
-echo "function app (package version 0.1.0-$suffix) in .artifacts/functionapp: $(du -sh "$out" | cut -f1), functions: $(grep -o '"name": *"[A-Za-z]*"' "$out/functions.metadata" | grep -v -e '"\$return"' | sed 's/"name": *//' | tr -d '"' | paste -sd' ')"
+functions=$(python3 -c 'import json,sys; print(" ".join(f["name"] + "[" + ",".join(b["type"] for b in f["bindings"]) + "]" for f in json.load(open(sys.argv[1]))))' "$out/functions.metadata")
+echo "function app (package version $version) in .artifacts/functionapp, $(du -sh "$out" | cut -f1): $functions"
 echo "build-functions: $((SECONDS - started)) s"
