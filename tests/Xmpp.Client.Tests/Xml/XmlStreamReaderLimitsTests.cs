@@ -5,6 +5,14 @@ using static Xmpp.Client.Tests.Xml.XmlTestData;
 
 namespace Xmpp.Client.Tests.Xml;
 
+/// <summary>
+/// The allocation counter is process-wide: a test that floods a session elsewhere in the assembly would be counted
+/// here too, so these tests run while nothing else does.
+/// </summary>
+[CollectionDefinition(nameof(AllocationMeasuringTestGroup), DisableParallelization = true)]
+public sealed class AllocationMeasuringTestGroup;
+
+[Collection(nameof(AllocationMeasuringTestGroup))]
 public class XmlStreamReaderLimitsTests
 {
     private const string BillionLaughs = """
