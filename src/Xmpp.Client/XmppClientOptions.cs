@@ -92,7 +92,7 @@ public sealed class XmppClientOptions
     /// </summary>
     public bool PipelineLogin { get; set; }
 
-    /// <summary>Resolver for SRV records; null uses the system resolver. Ignored when <see cref="ConnectHost"/> is set.</summary>
+    /// <summary>Resolver for SRV records; null uses <see cref="Transport.DnsSrvResolver.Instance"/> (the system's name servers). Ignored when <see cref="ConnectHost"/> is set.</summary>
     public ISrvResolver? SrvResolver { get; set; }
 
     /// <summary>Null for TCP; set to use XMPP over WebSocket (RFC 7395), e.g. <c>wss://host/xmpp-websocket</c>.</summary>

@@ -20,7 +20,7 @@ internal static class EndpointResolver
         // An explicit port means the user knows where the server listens: SRV would only second-guess it.
         if (options.Port is null && !domain.StartsWith('['))
         {
-            var resolver = options.SrvResolver ?? SystemSrvResolver.Instance;
+            var resolver = options.SrvResolver ?? DnsSrvResolver.Instance;
             if (options.Security != SecureSocketOptions.None)
                 candidates.AddRange(await LookupAsync(resolver, "_xmpps-client._tcp." + domain, directTls: true, options, cancellationToken).ConfigureAwait(false));
             if (!directTls)
