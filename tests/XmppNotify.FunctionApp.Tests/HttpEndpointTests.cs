@@ -179,6 +179,18 @@ public sealed class HttpEndpointTests(FunctionAppFixture app)
     }
 
     [Fact]
+    public async Task A_chunked_body_without_content_length_reaches_the_function_empty_as_in_the_host_and_is_400()
+    {
+        // The host copies the body into RpcHttp only for Content-Length > 0, so a chunked upload arrives empty: the
+        // caller gets the empty-body 400 and nothing is sent (never a 200 for a notification that was not read).
+        var request = HarnessHttpRequest.Post("/api/notify", "text/plain", "sent chunked").Chunked();
+        var exchange = await app.Host.SendHttpAsync("Notify", request, app.Outputs);
+        Assert.True(exchange.Response.StatusCode == HttpStatusCode.BadRequest, exchange.Response.ToString());
+        Assert.Contains("empty", exchange.Response.BodyText, StringComparison.OrdinalIgnoreCase);
+        Assert.Null(FunctionsHostHarness.OutputValue(exchange.Invocation, "Messages"));
+    }
+
+    [Fact]
     public async Task A_wrong_password_fails_the_invocation_and_the_answer_is_500_never_200()
     {
         var marker = Guid.NewGuid().ToString("N");

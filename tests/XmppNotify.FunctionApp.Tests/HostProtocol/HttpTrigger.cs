@@ -19,6 +19,14 @@ public sealed record HarnessHttpRequest(string Method, string PathAndQuery, IRea
 
     public static HarnessHttpRequest Post(string pathAndQuery, string contentType, string body) =>
         Post(pathAndQuery, contentType, Encoding.UTF8.GetBytes(body));
+
+    /// <summary>The same request sent with <c>Transfer-Encoding: chunked</c> instead of a Content-Length.</summary>
+    public HarnessHttpRequest Chunked()
+    {
+        var headers = new Dictionary<string, string>(Headers, StringComparer.OrdinalIgnoreCase) { ["Transfer-Encoding"] = "chunked" };
+        headers.Remove("Content-Length");
+        return this with { Headers = headers };
+    }
 }
 
 /// <summary>What the host's front end answers.</summary>
@@ -71,9 +79,10 @@ public static class HttpTrigger
             }
         }
 
-        // The host reads a body only when the request declares a length above zero; with RawHttpBodyBytes it is sent
-        // as bytes whatever the Content-Type, and with RpcHttpBodyOnly no separate raw body.
-        if (request.Body.Length > 0)
+        // The host reads a body only when the request declares a Content-Length above zero (a chunked body without
+        // one reaches the worker empty); with RawHttpBodyBytes it is sent as bytes whatever the Content-Type, and with
+        // RpcHttpBodyOnly no separate raw body.
+        if (request.Headers.TryGetValue("Content-Length", out var length) && long.TryParse(length, NumberStyles.None, CultureInfo.InvariantCulture, out var declared) && declared > 0)
         {
             var rawBytes = IsOn(workerCapabilities, "RawHttpBodyBytes");
             http.Body = rawBytes ? new TypedData { Bytes = ByteString.CopyFrom(request.Body) } : new TypedData { String = Encoding.UTF8.GetString(request.Body) };
