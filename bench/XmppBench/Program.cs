@@ -11,6 +11,9 @@ internal sealed record BenchSettings(int Iterations, int Warmup, int Messages, i
     public bool RttTrace { get; init; }
 
     public IReadOnlyList<string> RttServers { get; init; } = ["prosody", "ejabberd"];
+
+    /// <summary>Invocations of the fault campaign (default 1000).</summary>
+    public int? Invocations { get; init; }
 }
 
 internal static class Program
@@ -20,11 +23,13 @@ internal static class Program
     private const string Usage = """
         Usage: dotnet run -c Release --project bench/XmppBench -- <suite> [options]
           suites:  client | cli | binding | all | rtt (by hand, as root: emulated WAN link, not part of all)
+                   faults      fault campaign through the binding (not in all)
           options: --iterations N   timed iterations per measure (default 50)
                    --warmup N       warm-up iterations (default 5)
                    --messages N     messages in the one-session throughput run (default 10000)
                    --cli-runs N     runs of each CLI (default 20)
-                   --concurrency N  concurrent binding invocations (default 200)
+                   --concurrency N  concurrent binding invocations (default 200; faults: at most 50)
+                   --invocations N  fault campaign invocations (default 1000)
                    --nagle on|off|both   Prosody with stock Nagle, with tcp_nodelay, or both (default both)
                    --rtt-runs N     rtt: cold sends per sender, mode and server (default 7)
                    --rtt-ms N       rtt: emulated round-trip time (default 50)
@@ -72,6 +77,8 @@ internal static class Program
             case "binding":
                 await BindingSuite.RunAsync(settings, cancel.Token);
                 break;
+            case "faults":
+                return await FaultSuite.RunAsync(settings, cancel.Token);
             case "all":
                 await ClientSuite.RunAsync(settings, cancel.Token);
                 Console.WriteLine();
@@ -105,6 +112,7 @@ internal static class Program
                 "--messages" => settings with { Messages = Positive(value) },
                 "--cli-runs" => settings with { CliRuns = Positive(value) },
                 "--concurrency" => settings with { Concurrency = Positive(value) },
+                "--invocations" => settings with { Invocations = Positive(value) },
                 "--nagle" => settings with
                 {
                     NagleModes = value switch

@@ -27,6 +27,12 @@ public sealed record OutgoingMessage(Jid To, string? Body)
 
     /// <summary>Ask the recipient's client for an XEP-0184 receipt; await it with <see cref="XmppClient.ReceiptAsync"/>.</summary>
     public bool RequestReceipt { get; init; }
+
+    /// <summary>
+    /// An XEP-0359 <c>&lt;origin-id/&gt;</c>: one id for one logical message, kept when it is sent again after a lost
+    /// acknowledgement, so that recipients and archives can recognise the copies. Null sends none.
+    /// </summary>
+    public string? OriginId { get; init; }
 }
 
 /// <summary>A message received from the server.</summary>

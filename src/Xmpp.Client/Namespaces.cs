@@ -18,6 +18,7 @@ internal static class Namespaces
     public const string XhtmlIm = "http://jabber.org/protocol/xhtml-im";
     public const string Xhtml = "http://www.w3.org/1999/xhtml";
     public const string Delay = "urn:xmpp:delay";
+    public const string StanzaIds = "urn:xmpp:sid:0";
     public const string Xml = "http://www.w3.org/XML/1998/namespace";
     public const string Receipts = "urn:xmpp:receipts";
     public const string Roster = "jabber:iq:roster";

@@ -26,6 +26,8 @@ internal static class Stanzas
                 .Append(body.ToString(SaveOptions.DisableFormatting))
                 .Append("</html>");
         }
+        if (message.OriginId is not null)
+            text.Append("<origin-id xmlns='").Append(Namespaces.StanzaIds).Append("' id='").Append(XmlStreamWriter.EscapeAttribute(message.OriginId)).Append("'/>");
         if (message.ExtensionXml is not null)
         {
             var wrapper = ParseWrapped(message.ExtensionXml, "x", Namespaces.Client, nameof(message.ExtensionXml));

@@ -23,4 +23,28 @@ internal static class Timeouts
             await operation(ct).ConfigureAwait(false);
             return true;
         }, timeout, what, cancellationToken);
+
+    /// <summary>
+    /// <see cref="RunAsync{T}"/> for reads and writes on an established stream: there a reset (a server restarting, a cut
+    /// connection) is a lost connection like any other, reported as <see cref="XmppProtocolException"/> (connection-closed)
+    /// rather than escaping as a raw I/O exception. Connecting keeps its own handling of socket errors.
+    /// </summary>
+    public static async Task<T> RunOnStreamAsync<T>(Func<CancellationToken, Task<T>> operation, TimeSpan timeout, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunAsync(operation, timeout, what, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+        {
+            throw new XmppProtocolException($"The connection was lost while the client waited for {what}: {e.Message}", "connection-closed", e);
+        }
+    }
+
+    public static Task RunOnStreamAsync(Func<CancellationToken, Task> operation, TimeSpan timeout, string what, CancellationToken cancellationToken) =>
+        RunOnStreamAsync(async ct =>
+        {
+            await operation(ct).ConfigureAwait(false);
+            return true;
+        }, timeout, what, cancellationToken);
 }

@@ -56,7 +56,7 @@ public sealed partial class XmppClient
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await Timeouts.RunAsync(write, _options.ResponseTimeout, what, cancellationToken).ConfigureAwait(false);
+            await Timeouts.RunOnStreamAsync(write, _options.ResponseTimeout, what, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -325,6 +325,8 @@ public sealed partial class XmppClient
             foreach (var pending in _pendingIqs.Values)
                 pending.TrySetException(_fault ?? new XmppProtocolException("The server closed the stream.", "connection-closed"));
             FailPendingJoins(_fault ?? new XmppProtocolException("The server closed the stream.", "connection-closed"));
+            // Nothing more can arrive: readers of Messages see the end instead of waiting on a dead session.
+            _incoming.Writer.TryComplete();
         }
     }
 

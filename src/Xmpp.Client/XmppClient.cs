@@ -144,12 +144,12 @@ public sealed partial class XmppClient : IAsyncDisposable
         _transport.EnqueueStreamHeader(_options.Jid.Domain, from);
         if (pipelined is not null)
             _transport.Enqueue(pipelined);
-        await Timeouts.RunAsync(_transport.FlushAsync, _options.ResponseTimeout, "the server to accept data", cancellationToken).ConfigureAwait(false);
+        await Timeouts.RunOnStreamAsync(_transport.FlushAsync, _options.ResponseTimeout, "the server to accept data", cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ReadStreamHeaderAsync(CancellationToken cancellationToken)
     {
-        await Timeouts.RunAsync(_transport.ReadStreamHeaderAsync, _options.ResponseTimeout, "the server's stream header", cancellationToken).ConfigureAwait(false);
+        await Timeouts.RunOnStreamAsync(_transport.ReadStreamHeaderAsync, _options.ResponseTimeout, "the server's stream header", cancellationToken).ConfigureAwait(false);
         IsEncrypted = _transport.IsEncrypted;
     }
 
@@ -161,7 +161,7 @@ public sealed partial class XmppClient : IAsyncDisposable
     /// <summary>Reads one element during negotiation, when nothing else reads: stream errors become exceptions.</summary>
     private async Task<XElement> ReadNegotiationAsync(string what, CancellationToken cancellationToken)
     {
-        var element = await Timeouts.RunAsync(ct => _transport.ReadElementAsync(ct), _options.ResponseTimeout, what, cancellationToken).ConfigureAwait(false)
+        var element = await Timeouts.RunOnStreamAsync(ct => _transport.ReadElementAsync(ct), _options.ResponseTimeout, what, cancellationToken).ConfigureAwait(false)
             ?? throw new XmppProtocolException($"The server closed the stream while the client waited for {what}.", "connection-closed");
         if (element.Name == XName.Get("error", Namespaces.Streams))
             throw StreamErrors.ToException(element);

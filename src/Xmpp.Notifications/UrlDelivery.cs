@@ -12,6 +12,16 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
     private readonly List<SubscriptionRequest> _subscriptionRequests = [];
     private TimeSpan _receiptTimeout = url.ReadTimeout;
 
+    // Per planned message: one id for every attempt, sent as the stanza id and the XEP-0359 origin-id, so that a copy
+    // re-sent after a lost acknowledgement can be recognised as the same message.
+    // A message's own id (unique within the plan) is kept; the others get a random one.
+    private readonly string[] _ids = plan.Messages.Select(m => m.Id ?? NewMessageId()).ToArray();
+
+    /// <summary>The stanza id used for a planned message on every attempt.</summary>
+    internal IReadOnlyList<string> MessageIds => _ids;
+
+    private static string NewMessageId() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+
     public async Task<UrlOutcome> RunAsync(CancellationToken cancellationToken)
     {
         var redacted = url.ToString();
@@ -85,7 +95,8 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
                         Type = message.Type,
                         Subject = message.Content.Subject,
                         XhtmlBody = message.Content.XhtmlBody,
-                        Id = message.Id,
+                        Id = _ids[index],
+                        OriginId = _ids[index],
                         ExtensionXml = message.ExtensionXml,
                         RequestReceipt = person && receipts != ReceiptMode.Off,
                     }, cancellationToken).ConfigureAwait(false);

@@ -117,6 +117,21 @@ public sealed class ProsodyServer : IXmppTestServer
         await running.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Kills Prosody (SIGKILL, no shutdown: sessions drop mid-stream); <see cref="StartAgainAsync"/> brings it back.</summary>
+    public async Task KillAsync(CancellationToken ct = default)
+    {
+        var running = process;
+        process = null;
+        if (running is null)
+        {
+            return;
+        }
+
+        running.Kill();
+        await running.WaitForExitAsync(TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+        await running.DisposeAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Starts again on the same ports with the same data (accounts, offline messages).</summary>
     public async Task StartAgainAsync(CancellationToken ct = default)
     {

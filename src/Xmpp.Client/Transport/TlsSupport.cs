@@ -39,7 +39,10 @@ internal static class TlsSupport
         catch (IOException e)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
-            throw new XmppTlsException($"The connection broke during the TLS handshake for '{options.Jid.Domain}': {e.Message}", SslPolicyErrors.None, e);
+            // A connection that breaks mid-handshake (a server restarting, a reset) says nothing about the certificate:
+            // it is a connection failure, which may heal on retry, unlike a TLS refusal.
+            throw new XmppConnectException(options.ConnectHost ?? options.Jid.Domain, options.Port ?? 0,
+                $"The connection broke during the TLS handshake for '{options.Jid.Domain}': {e.Message}", e);
         }
         catch
         {

@@ -101,6 +101,11 @@ public sealed class XmppConnectionResolver
             {
                 throw new XmppConnectionException($"Reading the Key Vault secret {secret.SourceId} timed out after {_timeout.TotalSeconds:0.#} s.");
             }
+            catch (OperationCanceledException e)
+            {
+                // No caller token reaches this read: a cancellation here is the SDK's own network timeout (Retry.NetworkTimeout).
+                throw new XmppConnectionException($"Reading the Key Vault secret {secret.SourceId} failed: the vault did not answer within the client's network timeout.", e);
+            }
             catch (RequestFailedException e)
             {
                 // e.Message carries response headers and content; the status and error code say enough.

@@ -48,6 +48,14 @@ public sealed class FakeKeyVault : IAsyncDisposable
 
     public ConcurrentQueue<string> ApiVersions { get; } = new();
 
+    /// <summary>An outage to simulate on every request until set back to <see cref="KeyVaultFault.None"/>.</summary>
+    public KeyVaultFault Fault { get; set; }
+
+    private int _faulted;
+
+    /// <summary>Requests answered (or left hanging) by <see cref="Fault"/>.</summary>
+    public int Faulted => Volatile.Read(ref _faulted);
+
     public static async Task<FakeKeyVault> StartAsync()
     {
         var certificate = CreateCertificate();
@@ -98,6 +106,20 @@ public sealed class FakeKeyVault : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+        switch (Fault)
+        {
+            case KeyVaultFault.ServiceUnavailable:
+                Interlocked.Increment(ref _faulted);
+                context.Response.StatusCode = 503;
+                await context.Response.WriteAsJsonAsync(new { error = new { code = "ServiceUnavailable", message = "The service is unavailable." } });
+                return;
+            case KeyVaultFault.Stall:
+                Interlocked.Increment(ref _faulted);
+                // No answer until the client gives up (bounded by the client's own timeout).
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+        }
+
         var auth = request.Headers.Authorization.ToString();
         if (auth != $"Bearer {Token}")
         {
@@ -167,6 +189,18 @@ public sealed class FakeKeyVault : IAsyncDisposable
         await _app.DisposeAsync();
         _certificate.Dispose();
     }
+}
+
+/// <summary>Outages a <see cref="FakeKeyVault"/> can simulate.</summary>
+public enum KeyVaultFault
+{
+    None,
+
+    /// <summary>HTTP 503 with a ServiceUnavailable error body.</summary>
+    ServiceUnavailable,
+
+    /// <summary>Accepts the request and never answers.</summary>
+    Stall,
 }
 
 /// <summary>Returns one fixed token (no Azure AD here) and records what was asked for.</summary>
