@@ -75,6 +75,9 @@ public sealed class Jid : IEquatable<Jid>
 
         try
         {
+            RejectUnsafeCharacters(localText, JidPart.Local, text);
+            RejectUnsafeCharacters(domainText, JidPart.Domain, text);
+            RejectUnsafeCharacters(resourceText, JidPart.Resource, text);
             var local = localText is null ? null : NormalizeLocal(localText, text);
             var domain = NormalizeDomain(domainText, text);
             var resource = resourceText is null ? null : NormalizeResource(resourceText, text);
@@ -86,6 +89,41 @@ public sealed class Jid : IEquatable<Jid>
             error = e;
             return false;
         }
+    }
+
+    /// <summary>
+    /// PRECIS (RFC 8264 §9.11, §9.12) disallows control characters and noncharacters in every part; XML cannot carry
+    /// some of them at all (U+0000-U+001F, U+FFFE, U+FFFF, lone surrogates), so they must fail here, typed, not at send.
+    /// </summary>
+    private static void RejectUnsafeCharacters(string? part, JidPart which, string whole)
+    {
+        if (part is null)
+            return;
+        for (var i = 0; i < part.Length; i++)
+        {
+            var c = part[i];
+            if (char.IsHighSurrogate(c) && i + 1 < part.Length && char.IsLowSurrogate(part[i + 1]))
+            {
+                var scalar = char.ConvertToUtf32(c, part[i + 1]);
+                if ((scalar & 0xFFFE) == 0xFFFE)
+                    throw new JidFormatException(whole, which, $"the {Name(which)} contains the noncharacter U+{scalar:X4}");
+                i++;
+                continue;
+            }
+            if (char.IsSurrogate(c))
+                throw new JidFormatException(whole, which, $"the {Name(which)} contains a lone surrogate U+{(int)c:X4} (invalid Unicode)");
+            if (char.IsControl(c))
+                throw new JidFormatException(whole, which, $"the {Name(which)} contains the control character U+{(int)c:X4}");
+            if (c is >= '\uFDD0' and <= '\uFDEF' or '\uFFFE' or '\uFFFF')
+                throw new JidFormatException(whole, which, $"the {Name(which)} contains the noncharacter U+{(int)c:X4}");
+        }
+
+        static string Name(JidPart part) => part switch
+        {
+            JidPart.Local => "localpart",
+            JidPart.Domain => "domainpart",
+            _ => "resourcepart",
+        };
     }
 
     private static string NormalizeLocal(string local, string whole)
@@ -190,7 +228,7 @@ public enum JidPart
 public sealed class JidFormatException : FormatException
 {
     public JidFormatException(string jid, JidPart part, string reason)
-        : base($"Invalid JID '{jid}': {reason}.")
+        : base($"Invalid JID '{Printable(jid)}': {reason}.")
     {
         Jid = jid;
         Part = part;
@@ -200,6 +238,23 @@ public sealed class JidFormatException : FormatException
     public string Jid { get; }
 
     public JidPart Part { get; }
+
+    /// <summary>The text with characters a terminal or an XML log cannot show safely written as <c>\uXXXX</c>.</summary>
+    private static string Printable(string text)
+    {
+        var sb = new StringBuilder(text.Length + 8);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                sb.Append(c).Append(text[++i]);
+            else if (char.IsControl(c) || char.IsSurrogate(c) || c is '\uFFFE' or '\uFFFF')
+                sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            else
+                sb.Append(c);
+        }
+        return sb.ToString();
+    }
 
     public string Reason { get; }
 }

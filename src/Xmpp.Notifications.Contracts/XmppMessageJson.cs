@@ -179,6 +179,7 @@ public static class XmppMessageJson
             throw new NotificationFormatException($"{where} has neither a title nor a body; set \"body\" (and optionally \"title\").", null, null, null);
         }
 
+        CheckTargets(message.To, where);
         CheckSize(message.Body, "body", where);
         CheckSize(message.Title, "title", where);
         message.Format = Normalize(message.Format, "format", Formats, where);
@@ -192,6 +193,71 @@ public static class XmppMessageJson
         {
             message.ExtensionXml = ExtensionXml.Validate(message.ExtensionXml, where);
         }
+    }
+
+    /// <summary>
+    /// An address cannot carry control characters, noncharacters or lone surrogates (RFC 7622 with PRECIS); refusing
+    /// them here gives the caller a 400 naming the target instead of a failure in the middle of a delivery.
+    /// </summary>
+    internal static void CheckTargets(string? to, string where)
+    {
+        if (to is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < to.Length; i++)
+        {
+            var c = to[i];
+            if (char.IsHighSurrogate(c) && i + 1 < to.Length && char.IsLowSurrogate(to[i + 1]))
+            {
+                if ((char.ConvertToUtf32(c, to[i + 1]) & 0xFFFE) == 0xFFFE)
+                {
+                    throw BadTarget(to, i, "a noncharacter", where);
+                }
+
+                i++;
+                continue;
+            }
+
+            if (char.IsSurrogate(c))
+            {
+                throw BadTarget(to, i, "a lone surrogate (invalid Unicode)", where);
+            }
+
+            if (char.IsControl(c) && c is not '\t' and not '\n' and not '\r')
+            {
+                // TAB, CR and LF separate targets in a list; every other control character is refused.
+                throw BadTarget(to, i, $"the control character U+{(int)c:X4}", where);
+            }
+
+            if (c is >= '\uFDD0' and <= '\uFDEF' or '\uFFFE' or '\uFFFF')
+            {
+                throw BadTarget(to, i, $"the noncharacter U+{(int)c:X4}", where);
+            }
+        }
+    }
+
+    private static NotificationFormatException BadTarget(string to, int index, string what, string where)
+    {
+        // Name the target that holds it (lists split like Apprise's: commas, semicolons, whitespace).
+        char[] separators = [',', ';', ' ', '\t', '\n', '\r'];
+        var start = to.LastIndexOfAny(separators, index) + 1;
+        var end = to.IndexOfAny(separators, index);
+        var shown = new StringBuilder();
+        foreach (var ch in to[start..(end < 0 ? to.Length : end)])
+        {
+            if (char.IsControl(ch) || char.IsSurrogate(ch) || ch is >= '\uFDD0' and <= '\uFDEF' or '\uFFFE' or '\uFFFF')
+            {
+                shown.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)ch:X4}");
+            }
+            else
+            {
+                shown.Append(ch);
+            }
+        }
+
+        return new NotificationFormatException($"{where}: the target \"{JsonItem.Abbreviate(shown.ToString())}\" in to contains {what}; an XMPP address cannot.", "to", null, null);
     }
 
     private static void CheckSize(string? value, string name, string where)

@@ -120,6 +120,11 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         {
             return (Classify(e), e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Never an untyped escape: the caller gets an outcome for every message, whatever broke.
+            return (NotifyFailureKind.Protocol, $"the delivery failed unexpectedly ({e.GetType().Name}): {e.Message}");
+        }
         finally
         {
             RecordSubscriptionRequests(client);

@@ -38,7 +38,18 @@ public sealed partial class XmppNotifier : IXmppNotifier
             LogInvalidUrl(_logger, redacted, error!.Message);
             return new UrlOutcome(redacted, Optional: false, [], NotifyFailureKind.InvalidUrl, error.Message);
         }
-        var work = Plan(plan!, notifications);
+        DeliveryPlan work;
+        try
+        {
+            work = Plan(plan!, notifications);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Composing runs before anything is sent; a failure there must still be a typed outcome, not an escape.
+            var message = $"the messages could not be prepared ({e.GetType().Name}): {e.Message}";
+            LogFailed(_logger, plan!.ToString(), plan.Optional, message);
+            return new UrlOutcome(plan.ToString(), plan.Optional, [], NotifyFailureKind.Rejected, message);
+        }
         var outcome = await new UrlDelivery(plan!, work, _options, _logger).RunAsync(cancellationToken).ConfigureAwait(false);
         if (outcome.Delivered)
             LogDelivered(_logger, outcome.Url, outcome.Targets.Count);
@@ -128,15 +139,17 @@ internal static class MessageComposer
     {
         // The message's own format wins; a text message takes the URL's format= as the format of its body.
         var format = notification.Format != NotifyFormat.Text ? notification.Format : url.Format;
+        // What XML cannot carry (control characters, terminal colour codes) is removed before anything is rendered.
+        var body = XmlSafeText.Clean(notification.Body);
         var rendered = format switch
         {
-            NotifyFormat.Markdown => XhtmlIm.FromMarkdown(notification.Body),
-            NotifyFormat.Html => XhtmlIm.FromHtml(notification.Body),
+            NotifyFormat.Markdown => XhtmlIm.FromMarkdown(body),
+            NotifyFormat.Html => XhtmlIm.FromHtml(body),
             _ => null,
         };
-        var plain = rendered?.PlainText ?? notification.Body;
+        var plain = rendered?.PlainText ?? body;
         var xhtml = rendered?.XhtmlBody;
-        var title = string.IsNullOrWhiteSpace(notification.Title) ? null : notification.Title.Trim();
+        var title = string.IsNullOrWhiteSpace(notification.Title) ? null : XmlSafeText.Clean(notification.Title).Trim();
         string? subject = null;
         if (title is not null)
         {

@@ -82,6 +82,11 @@ public class DeliveryTests(ProsodyFixture prosody) : IClassFixture<ProsodyFixtur
         Assert.Contains("info:", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("C: <starttls", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("S: <success", result.Stderr, StringComparison.Ordinal);
+        // Nonces, salt, iteration count and signatures would allow an offline dictionary attack: none is logged.
+        Assert.Contains("S: <challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>[redacted]</challenge>", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("S: <success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>[redacted]</success>", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains(",r=[redacted]</auth>", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>c=[redacted],r=[redacted],p=[redacted]</response>", result.Stderr, StringComparison.Ordinal);
         AssertNoPassword(result);
         await bob.WaitForMessageAsync(m => m.Body == marker, ArrivalTimeout);
     }
@@ -146,5 +151,34 @@ public class DeliveryTests(ProsodyFixture prosody) : IClassFixture<ProsodyFixtur
 
         Assert.True(result.ExitCode == 4, result.ToString());
         Assert.Equal(2, result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public async Task Control_characters_and_colour_codes_in_the_body_are_removed_not_fatal()
+    {
+        await using var bob = await prosody.ReceiverAsync("bob");
+        var marker = Guid.NewGuid().ToString("N");
+        // What `xmpp-notify -b $'a\x01b'` and coloured output piped in used to crash on.
+        var result = await CliRunner.RunAsync([prosody.Url("alice", "bob"), "-b", $"a\u0001b \u001B[31mred\u001B[0m\uFFFE {marker}"], environment: prosody.TrustTestCa);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("", result.Stderr);
+        var message = await bob.WaitForMessageAsync(m => m.Body?.Contains(marker, StringComparison.Ordinal) == true, ArrivalTimeout);
+        Assert.Equal($"ab red {marker}", message.Body);
+    }
+
+    [Fact]
+    public async Task A_target_with_a_control_character_is_refused_by_name_and_exits_5_without_a_stack_trace()
+    {
+        await using var bob = await prosody.ReceiverAsync("bob");
+        var marker = Guid.NewGuid().ToString("N");
+        var result = await CliRunner.RunAsync([prosody.Url("alice", "bob/eve%01"), "-b", marker], environment: prosody.TrustTestCa);
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Assert.Contains("control character U+0001", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.AllOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.AllOutput, StringComparison.Ordinal);
+        AssertNoPassword(result);
+        await bob.WaitForMessageAsync(m => m.Body == marker, ArrivalTimeout);
     }
 }

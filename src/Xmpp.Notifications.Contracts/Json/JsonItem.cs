@@ -95,6 +95,26 @@ internal sealed class JsonItem
         }
     }
 
+    /// <summary>
+    /// A string token as text. JSON may escape a lone surrogate (<c>"\ud800"</c>), which is no Unicode text at all:
+    /// System.Text.Json then throws InvalidOperationException, which must be the caller's error, not a server fault.
+    /// </summary>
+    private static string ReadString(ref Utf8JsonReader reader, string path, ReadOnlySpan<byte> utf8Json, ref LineTracker lines)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            var (line, position) = lines.At(utf8Json, reader.TokenStartIndex);
+            var where = path.Length == 0 ? "a property name" : path;
+            throw new NotificationFormatException(
+                $"The JSON string at {where} is not valid Unicode (an escaped lone surrogate such as \\ud800); send text.",
+                path.Length == 0 ? null : path, line, position, ex);
+        }
+    }
+
     private static bool Read(ref Utf8JsonReader reader)
     {
         while (reader.Read())
@@ -132,7 +152,7 @@ internal sealed class JsonItem
                 var item = new JsonItem(JsonValueKind.Object, path, line, position);
                 while (Read(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    var name = reader.GetString()!;
+                    var name = ReadString(ref reader, path, utf8Json, ref lines);
                     Read(ref reader);
                     item.Properties.Add(new(name, ReadValue(ref reader, utf8Json, ref lines, ChildPath(path, name), maxDepth)));
                 }
@@ -152,7 +172,7 @@ internal sealed class JsonItem
             }
 
             case JsonTokenType.String:
-                return new JsonItem(JsonValueKind.String, path, line, position) { Text = reader.GetString() };
+                return new JsonItem(JsonValueKind.String, path, line, position) { Text = ReadString(ref reader, path, utf8Json, ref lines) };
             case JsonTokenType.Number:
                 return new JsonItem(JsonValueKind.Number, path, line, position) { Text = Encoding.UTF8.GetString(reader.ValueSpan) };
             case JsonTokenType.True:

@@ -112,6 +112,18 @@ public static class MessageStanza
             }
         }
 
+        foreach (var recipient in recipients)
+        {
+            try
+            {
+                XmppMessageJson.CheckTargets(recipient, "The <message> stanza");
+            }
+            catch (NotificationFormatException ex)
+            {
+                throw SafeXml.Error(stanza, ex.Message);
+            }
+        }
+
         if (recipients.Count > XmppMessageJson.MaxMessagesPerPayload)
         {
             throw SafeXml.Error(stanza, $"The stanza addresses {recipients.Count} recipients; at most {XmppMessageJson.MaxMessagesPerPayload} are accepted per payload.");

@@ -34,6 +34,14 @@ public sealed class JidTests
     [InlineData("alice@example..org", JidPart.Domain)]
     [InlineData("alice@[not-an-ip]", JidPart.Domain)]
     [InlineData("alice@example.org/bad\u0001resource", JidPart.Resource)]
+    [InlineData("al\u0001ice@example.org", JidPart.Local)]
+    [InlineData("al\u001Bice@example.org", JidPart.Local)]
+    [InlineData("al\uFFFEice@example.org", JidPart.Local)]
+    [InlineData("alice\uFFFF@example.org", JidPart.Local)]
+    [InlineData("al\uFDD0ice@example.org", JidPart.Local)]
+    [InlineData("alice@example.org/\uFFFE", JidPart.Resource)]
+    [InlineData("alice@exa\u0001mple.org", JidPart.Domain)]
+    [InlineData("alice@example.org/\U0001FFFE", JidPart.Resource)]
     public void Rejects_with_the_offending_part(string text, JidPart part)
     {
         var error = Assert.Throws<JidFormatException>(() => Jid.Parse(text));
@@ -82,5 +90,32 @@ public sealed class JidTests
     {
         // "é" as e + combining acute and as one code point are the same user.
         Assert.Equal(Jid.Parse("caf\u00e9@example.org"), Jid.Parse("cafe\u0301@example.org"));
+    }
+
+    [Fact]
+    public void A_rejected_jid_is_shown_with_its_unprintable_characters_escaped()
+    {
+        var error = Assert.Throws<JidFormatException>(() => Jid.Parse("al\u001B[31mice@example.org"));
+        Assert.Contains("al\\u001B[31mice@example.org", error.Message, StringComparison.Ordinal);
+        Assert.Contains("U+001B", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001B', error.Message);
+    }
+
+    [Fact]
+    public void Lone_surrogates_are_rejected_in_every_part()
+    {
+        // Built in code: a lone surrogate does not survive in attribute arguments.
+        var high = ((char)0xD800).ToString();
+        var low = ((char)0xDC00).ToString();
+        Assert.Equal(JidPart.Local, Assert.Throws<JidFormatException>(() => Jid.Parse($"al{high}ice@example.org")).Part);
+        Assert.Equal(JidPart.Resource, Assert.Throws<JidFormatException>(() => Jid.Parse($"alice@example.org/r{low}")).Part);
+        Assert.Contains("lone surrogate U+DC00", Assert.Throws<JidFormatException>(() => Jid.Parse($"alice@example.org/r{low}")).Message, StringComparison.Ordinal);
+        Assert.Equal(JidPart.Domain, Assert.Throws<JidFormatException>(() => Jid.Parse($"alice@ex{low}{high}ample.org")).Part);
+    }
+
+    [Fact]
+    public void Emoji_in_a_resource_are_kept()
+    {
+        Assert.Equal("phone 📱", Jid.Parse("alice@example.org/phone 📱").Resource);
     }
 }

@@ -172,4 +172,55 @@ public sealed class NotifierDeliveryTests(NotifierFixture server) : IClassFixtur
         Assert.Equal($"carol@{server.Domain}", Assert.Single(result.Urls[0].Targets).Target);
         await carol.WaitForAsync(m => m.Body == body);
     }
+
+    [Fact]
+    public async Task Control_characters_and_colour_codes_in_title_and_body_are_removed_and_every_message_goes()
+    {
+        await using var bob = await server.IndependentReceiverAsync("bob");
+        var marker = Guid.NewGuid().ToString("N");
+        var notifications = new[]
+        {
+            new Notification(null, "first " + marker),
+            new Notification("\u001B[1mBuild\u001B[0m \u0001failed", $"\u001B[31mERROR\u001B[0m a\u0001b\uFFFE {marker}"),
+            new Notification(null, "third " + marker),
+        };
+
+        var result = await server.Notifier().NotifyAsync([server.Url("alice", "bob")], notifications, default);
+
+        Assert.True(result.Success, result.Describe());
+        var cleaned = await bob.WaitForMessageAsync(m => m.Body?.Contains("ERROR", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(10));
+        Assert.Equal($"Build failed\nERROR ab {marker}", cleaned.Body!.Replace("\r\n", "\n", StringComparison.Ordinal));
+        await bob.WaitForMessageAsync(m => m.Body == "third " + marker, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_target_with_a_noncharacter_is_refused_by_name_and_the_others_still_receive()
+    {
+        await using var bob = await server.ReceiverAsync("bob");
+        var body = Unique("one bad target");
+        var result = await server.Notifier().NotifyAsync([server.Url("alice")],
+            [new Notification(null, body) { Targets = ["bob", "mal\uFFFElory", "eve\u0001"] }], default);
+
+        Assert.False(result.Success);
+        var outcome = Assert.Single(result.Urls);
+        Assert.Equal(TargetStatus.Delivered, outcome.Targets.Single(t => t.Target.StartsWith("bob@", StringComparison.Ordinal)).Status);
+        var refused = outcome.Targets.Where(t => t.Status == TargetStatus.Failed).ToList();
+        Assert.Equal(2, refused.Count);
+        Assert.All(refused, t => Assert.Equal(NotifyFailureKind.Rejected, t.Failure));
+        Assert.Contains(refused, t => t.Error!.Contains("noncharacter U+FFFE", StringComparison.Ordinal));
+        Assert.Contains(refused, t => t.Error!.Contains("control character U+0001", StringComparison.Ordinal));
+        await bob.WaitForAsync(m => m.Body == body);
+    }
+
+    [Fact]
+    public async Task A_message_that_cannot_be_prepared_is_a_typed_outcome_not_an_exception()
+    {
+        var result = await new XmppNotifier().NotifyAsync([server.Url("alice", "bob")], [new Notification(null, null!)], default);
+
+        var outcome = Assert.Single(result.Urls);
+        Assert.False(result.Success);
+        Assert.Equal(NotifyFailureKind.Rejected, outcome.Failure);
+        Assert.Contains("could not be prepared", outcome.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Password("alice"), result.Describe(), StringComparison.Ordinal);
+    }
 }
