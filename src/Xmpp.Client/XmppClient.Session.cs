@@ -376,7 +376,7 @@ public sealed partial class XmppClient
         }
         else if (element.Name == MessageName)
         {
-            if (OnReceipt(element))
+            if (OnReceipt(element) || OnArchiveResult(element))
                 return;
             var message = Stanzas.ReadMessage(element);
             if (message.Error is { } error && message.Id is { } bouncedId)

@@ -23,6 +23,9 @@ public sealed class ProsodyOptions
     /// <summary>A second address to listen on besides 127.0.0.1 (e.g. the server side of an emulated WAN link); null for loopback only.</summary>
     public string? ExtraListenAddress { get; init; }
 
+    /// <summary>mod_mam (XEP-0313 message archive, every message archived); off, only offline storage keeps messages.</summary>
+    public bool Archive { get; init; }
+
     /// <summary>Raw Lua inserted into the global section, just before the VirtualHost (it may open its own sections).</summary>
     public string? ExtraConfig { get; init; }
 

@@ -204,6 +204,11 @@ public sealed class ProsodyServer : IXmppTestServer
             optional.Add("\"http\"; \"websocket\";");
         }
 
+        if (options.Archive)
+        {
+            optional.Add("\"mam\";");
+        }
+
         var values = new Dictionary<string, string>
         {
             ["DATA_DIR"] = DataDirectory,

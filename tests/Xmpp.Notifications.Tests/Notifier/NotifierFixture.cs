@@ -16,12 +16,15 @@ public class NotifierFixture : IAsyncLifetime
 
     public string Password(string user) => _passwords[user];
 
+    /// <summary>The Prosody configuration; defaults otherwise.</summary>
+    protected virtual ProsodyOptions? ServerOptions => null;
+
     /// <summary>The accounts registered at start.</summary>
     protected virtual IEnumerable<string> Users => ["alice", "bob", "carol"];
 
     public async Task InitializeAsync()
     {
-        _server = await ProsodyServer.StartAsync();
+        _server = await ProsodyServer.StartAsync(ServerOptions);
         foreach (var user in Users)
         {
             _passwords[user] = "Pw/" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)) + "@:x";
@@ -64,6 +67,8 @@ public class NotifierFixture : IAsyncLifetime
             Subscribe = subscribe,
         });
 
+    public XmppInbox Inbox() => new(new XmppNotifierOptions { ConfigureClient = o => o.TrustedRoots = [Server.CaCertificate] });
+
     public XmppContacts Contacts() => new(options: new XmppNotifierOptions { ConfigureClient = o => o.TrustedRoots = [Server.CaCertificate] });
 
     public Task<SlixmppPeer> IndependentReceiverAsync(string user, IEnumerable<string>? rooms = null, string? nick = null) =>
@@ -74,4 +79,10 @@ public class NotifierFixture : IAsyncLifetime
 public sealed class TwoWayFixture : NotifierFixture
 {
     protected override IEnumerable<string> Users => ["alice", "bob", "carol", "dave", "erin", "frank"];
+}
+
+/// <summary>A Prosody with its message archive (mod_mam) for inbox tests.</summary>
+public sealed class ArchiveFixture : NotifierFixture
+{
+    protected override ProsodyOptions? ServerOptions => new() { Archive = true };
 }
