@@ -60,4 +60,10 @@ public sealed class XmppOutputAttribute : OutputBindingAttribute
 
     /// <summary>Default message type for person targets when a message sets none: <c>chat</c>, <c>normal</c> or <c>headline</c>.</summary>
     public string? Type { get; set; }
+
+    /// <summary>
+    /// Apprise tag selection when the connection is an Apprise configuration with tags: <c>ops</c>, <c>ops,db</c> (both),
+    /// <c>ops;dev</c> (either), <c>all</c>. Without a tag only untagged URLs are used, as in Apprise.
+    /// </summary>
+    public string? Tag { get; set; }
 }

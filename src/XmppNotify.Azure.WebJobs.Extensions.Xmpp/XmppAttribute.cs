@@ -38,4 +38,12 @@ public sealed class XmppAttribute : Attribute, IConnectionProvider
     /// <summary><c>chat</c>, <c>normal</c> or <c>headline</c>.</summary>
     [AutoResolve]
     public string? Type { get; set; }
+
+    /// <summary>
+    /// Apprise tag selection when the connection is an Apprise configuration with tags: <c>ops</c> sends to the URLs
+    /// tagged ops, <c>ops,db</c> to those tagged both, <c>ops;dev</c> to those tagged either, <c>all</c> to every URL.
+    /// Without a tag only untagged URLs are used, as in Apprise.
+    /// </summary>
+    [AutoResolve]
+    public string? Tag { get; set; }
 }

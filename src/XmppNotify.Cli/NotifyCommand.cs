@@ -67,6 +67,8 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
         if (urls.Count == 0)
             return UsageError($"no URL given (on the command line, with --config or in {UrlSources.EnvironmentVariable})");
 
+        // console: prints what would be sent (local development); it is not an XMPP URL and takes no part in the plan.
+        var console = urls.RemoveAll(ConsoleSink.Is) > 0;
         var parsed = urls.Distinct(StringComparer.Ordinal).Select(ParsedUrl.From).ToList();
         if (options.DryRun)
             return await DryRunAsync(parsed).ConfigureAwait(false);
@@ -100,6 +102,12 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
             return UsageError(e.Message);
         }
         var notification = new Notification(options.Title, body) { Format = options.Format, Id = id, ExtensionXml = extensionXml };
+        if (console)
+        {
+            await stdout.WriteLineAsync($"console: not sent\n{ConsoleSink.Describe(notification)}").ConfigureAwait(false);
+            if (parsed.Count == 0)
+                return ExitCodes.Success;
+        }
         var valid = parsed.Where(p => p.Plan is not null).Select(p => p.Raw).ToList();
         if (valid.Count > 0 && parsed.All(p => p.Plan is null || !p.Plan.Verify))
             CertificateDirectory.TrustNothing();

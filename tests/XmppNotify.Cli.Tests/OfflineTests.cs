@@ -222,6 +222,14 @@ public class OfflineTests
     }
 
     [Fact]
+    public async Task Console_sink_prints_the_message_and_sends_nothing()
+    {
+        var result = await CliRunner.RunAsync(["-t", "Disk", "-b", "90 % full", "--format", "markdown", "console:"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("console: not sent\nto: (the URL's targets) | type: chat | format: markdown\ntitle: Disk\n90 % full\n", result.Stdout.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public async Task Missing_config_file_is_a_usage_error()
     {
         var result = await CliRunner.RunAsync(["--dry-run", "--config", "/nonexistent/xmpp-notify.conf"]);

@@ -131,6 +131,25 @@ public sealed class HttpEndpointTests(FunctionAppFixture app)
     }
 
     [Fact]
+    public async Task Azure_monitor_alert_is_delivered_as_one_readable_message()
+    {
+        await using var bob = await app.Xmpp.ReceiverAsync("bob");
+        var rule = "cpu-" + Guid.NewGuid().ToString("N")[..8];
+        var payload = $$"""
+            {"schemaId":"azureMonitorCommonAlertSchema","data":{"essentials":{"alertId":"/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/a1",
+             "alertRule":"{{rule}}","severity":"Sev2","signalType":"Metric","monitorCondition":"Fired","monitoringService":"Platform",
+             "alertTargetIDs":["/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/web-01"],"configurationItems":["web-01"],
+             "firedDateTime":"2026-11-30T10:05:24Z"},
+             "alertContext":{"conditionType":"SingleResourceMultipleMetricCriteria","condition":{"windowSize":"PT5M","allOf":[
+               {"metricName":"Percentage CPU","operator":"GreaterThan","threshold":"80","timeAggregation":"Average","dimensions":[],"metricValue":93.25}]}}}}
+            """;
+        AssertDelivered(await PostAsync("AzureMonitor", "alerts/azuremonitor", "application/json", payload), 1);
+        var received = await bob.WaitForAsync(m => m.Body?.Contains(rule, StringComparison.Ordinal) == true);
+        Assert.StartsWith($"[FIRED Sev2] {rule} (web-01)", received.Body, StringComparison.Ordinal);
+        Assert.Contains("Percentage CPU (Average): 93.25 > 80", received.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Grafana_webhook_is_delivered_as_one_readable_message()
     {
         await using var bob = await app.Xmpp.ReceiverAsync("bob");
@@ -154,6 +173,7 @@ public sealed class HttpEndpointTests(FunctionAppFixture app)
     [InlineData("Notify", "notify", "application/xml", "<message xmlns='jabber:client'><body>x</body>")]
     [InlineData("Alertmanager", "alerts/alertmanager", "application/json", """{"version":"3","alerts":[]}""")]
     [InlineData("Grafana", "alerts/grafana", "application/json", "not json at all")]
+    [InlineData("AzureMonitor", "alerts/azuremonitor", "application/json", """{"schemaId":"Microsoft.Insights/activityLogs","data":{}}""")]
     public async Task A_bad_payload_is_400_with_the_reason_and_nothing_is_sent(string function, string route, string contentType, string body)
     {
         await using var bob = await app.Xmpp.ReceiverAsync("bob");

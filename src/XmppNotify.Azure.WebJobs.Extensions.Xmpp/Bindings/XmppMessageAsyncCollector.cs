@@ -2,6 +2,7 @@ using Microsoft.Azure.WebJobs;
 using Microsoft.Extensions.Logging;
 using Xmpp.Notifications.Contracts;
 using Xmpp.Notifications;
+using Xmpp.Notifications.Apprise;
 using XmppNotify.Azure.WebJobs.Extensions.Xmpp.KeyVault;
 
 namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp.Bindings;
@@ -99,7 +100,20 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
     private async Task DeliverAsync(List<Notification> notifications, CancellationToken cancellationToken)
     {
         // Distinct, because the notifier reports one outcome per distinct URL and the rotation retry matches them by position.
-        var resolved = Distinct(await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false));
+        var resolved = Select(await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false));
+        if (resolved.RemoveAll(u => ConsoleSink.Is(u.Url)) > 0)
+        {
+            foreach (var notification in notifications)
+            {
+                LogConsoleSink(_logger, _settingName, ConsoleSink.Describe(notification));
+            }
+
+            if (resolved.Count == 0)
+            {
+                return;
+            }
+        }
+
         var urls = resolved.Select(u => u.Url).ToList();
         var result = await _notifier.NotifyAsync(urls, notifications, cancellationToken).ConfigureAwait(false);
 
@@ -143,7 +157,7 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
             _resolver.Invalidate(secretUri);
         }
 
-        var reread = Distinct(await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false));
+        var reread = Select(await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false));
         var previous = resolved.Select(u => u.Url).ToHashSet(StringComparer.Ordinal);
         List<int> retryIndexes;
         List<string> retryUrls;
@@ -172,8 +186,29 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
         return new NotifyResult(merged);
     }
 
-    private static List<ResolvedXmppUrl> Distinct(IReadOnlyList<ResolvedXmppUrl> urls) =>
-        urls.DistinctBy(u => u.Url, StringComparer.Ordinal).ToList();
+    /// <summary>The URLs the attribute's Apprise tag selects, each once; none selected is an error, not a silent success.</summary>
+    private List<ResolvedXmppUrl> Select(IReadOnlyList<ResolvedXmppUrl> urls)
+    {
+        AppriseTagFilter filter;
+        try
+        {
+            filter = AppriseTagFilter.FromOptions(string.IsNullOrWhiteSpace(_attribute.Tag) ? [] : [_attribute.Tag]);
+        }
+        catch (ArgumentException e)
+        {
+            throw new XmppConnectionException($"The Tag of the XMPP binding is not valid: {e.Message}", e);
+        }
+
+        var selected = urls.Where(u => filter.Matches(u.Tags)).DistinctBy(u => u.Url, StringComparer.Ordinal).ToList();
+        if (selected.Count == 0 && urls.Count > 0)
+        {
+            throw new XmppConnectionException(filter.IsUntagged
+                ? $"Every URL of the XMPP connection setting '{_settingName}' has an Apprise tag and the binding names none; set Tag (\"all\" selects every URL)."
+                : $"No URL of the XMPP connection setting '{_settingName}' carries the tag(s) {filter}; nothing was sent.");
+        }
+
+        return selected;
+    }
 
     [LoggerMessage(1, LogLevel.Information, "Delivered {MessageCount} XMPP message(s) to {UrlCount} URL(s) of setting '{SettingName}'.")]
     private static partial void LogDelivered(ILogger logger, int messageCount, int urlCount, string settingName);
@@ -183,6 +218,9 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
 
     [LoggerMessage(3, LogLevel.Warning, "Authentication failed for {UrlCount} URL(s) from Key Vault in setting '{SettingName}'; the secret was read again and has changed: retrying those once.")]
     private static partial void LogRetryingAfterRotation(ILogger logger, int urlCount, string settingName);
+
+    [LoggerMessage(5, LogLevel.Information, "XMPP console sink (setting '{SettingName}'), not sent:\n{Message}")]
+    private static partial void LogConsoleSink(ILogger logger, string settingName, string message);
 
     [LoggerMessage(4, LogLevel.Warning, "Authentication failed for URL(s) from Key Vault in setting '{SettingName}'; the secret was read again but has not changed.")]
     private static partial void LogNoRotation(ILogger logger, string settingName);

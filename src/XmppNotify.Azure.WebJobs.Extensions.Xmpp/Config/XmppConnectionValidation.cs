@@ -13,7 +13,7 @@ internal static class XmppConnectionValidation
         {
             index++;
             // The parser's messages never contain the password.
-            if (entry.AppriseUrl is { } url && !AppriseXmppUrl.TryParse(url, out _, out var error))
+            if (entry.AppriseUrl is { } url && !global::Xmpp.Notifications.ConsoleSink.Is(url) && !AppriseXmppUrl.TryParse(url, out _, out var error))
             {
                 throw new XmppConnectionException(
                     $"Entry {index} of the XMPP connection setting '{settingName}' is not a valid Apprise XMPP URL: {error!.Message}");

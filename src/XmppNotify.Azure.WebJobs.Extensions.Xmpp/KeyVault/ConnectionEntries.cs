@@ -1,9 +1,11 @@
 using Azure.Security.KeyVault.Secrets;
+using Xmpp.Notifications;
+using Xmpp.Notifications.Apprise;
 
 namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp.KeyVault;
 
 /// <summary>One entry of a connection setting: an Apprise URL given directly, or a Key Vault secret holding URLs.</summary>
-internal readonly record struct ConnectionEntry(string? AppriseUrl, KeyVaultSecretIdentifier? Secret)
+internal readonly record struct ConnectionEntry(string? AppriseUrl, KeyVaultSecretIdentifier? Secret, IReadOnlySet<string> Tags)
 {
     // The URL holds a password: a record's generated ToString would print it.
     public override string ToString() => Secret is { } s ? $"Key Vault secret {s.SourceId}" : "Apprise URL";
@@ -13,6 +15,9 @@ internal readonly record struct ConnectionEntry(string? AppriseUrl, KeyVaultSecr
 /// Splits a connection setting (or a secret's value) into entries. Entries are separated by line breaks or other
 /// whitespace; a comma or semicolon separates only when another <c>scheme://</c> follows, because Apprise URLs use
 /// commas themselves (<c>to=a,b</c>). This is Apprise's own rule for URL lists.
+/// <para>A value may instead be an Apprise configuration (<see cref="AppriseConfig"/>: TEXT with <c>tags=URL</c> lines, or
+/// YAML with <c>urls:</c>); its tags select URLs for bindings with a <c>Tag</c>. A tagged Key Vault secret URI gives its
+/// tags to every URL in the secret.</para>
 /// </summary>
 internal static class ConnectionEntries
 {
@@ -63,16 +68,18 @@ internal static class ConnectionEntries
 
         var entries = new List<ConnectionEntry>();
         int index = 0;
-        foreach (var item in Split(value))
+        foreach (var tagged in Items(value, $"the XMPP connection setting '{settingName}'"))
         {
+            var item = tagged.Url;
             index++;
             if (item.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
             {
-                entries.Add(new ConnectionEntry(null, ParseSecretUri(settingName, index, item)));
+                entries.Add(new ConnectionEntry(null, ParseSecretUri(settingName, index, item), tagged.Tags));
             }
-            else if (item.StartsWith("xmpp://", StringComparison.OrdinalIgnoreCase) || item.StartsWith("xmpps://", StringComparison.OrdinalIgnoreCase))
+            else if (item.StartsWith("xmpp://", StringComparison.OrdinalIgnoreCase) || item.StartsWith("xmpps://", StringComparison.OrdinalIgnoreCase) ||
+                item.Equals(ConsoleSink.Url, StringComparison.OrdinalIgnoreCase))
             {
-                entries.Add(new ConnectionEntry(item, null));
+                entries.Add(new ConnectionEntry(item, null, tagged.Tags));
             }
             else
             {
@@ -81,11 +88,29 @@ internal static class ConnectionEntries
                 string what = colon > 0 && colon <= 12 ? $"a URL with scheme '{item[..colon]}'" : "text that is not a URL";
                 throw new XmppConnectionException(
                     $"Entry {index} of the XMPP connection setting '{settingName}' is {what}; expected an Apprise URL " +
-                    "(xmpp:// or xmpps://) or a Key Vault secret URI (https://<vault>.vault.azure.net/secrets/<name>).");
+                    "(xmpp:// or xmpps://), a Key Vault secret URI (https://<vault>.vault.azure.net/secrets/<name>) or console:.");
             }
         }
 
         return entries;
+    }
+
+    /// <summary>The URLs of a setting or secret value: an Apprise configuration, or URLs separated as <see cref="Split"/> does.</summary>
+    public static IReadOnlyList<TaggedUrl> Items(string value, string source)
+    {
+        if (!AppriseConfig.IsConfiguration(value))
+        {
+            return Split(value).Select(url => new TaggedUrl(url)).ToList();
+        }
+
+        try
+        {
+            return AppriseConfig.Parse(value, source);
+        }
+        catch (AppriseConfigException e)
+        {
+            throw new XmppConnectionException(e.Message, e);
+        }
     }
 
     private static KeyVaultSecretIdentifier ParseSecretUri(string settingName, int index, string item)

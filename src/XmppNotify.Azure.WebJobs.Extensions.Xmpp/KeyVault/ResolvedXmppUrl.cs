@@ -3,11 +3,15 @@ namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp.KeyVault;
 /// <summary>An Apprise URL to deliver to, and the Key Vault secret it was read from, if any.</summary>
 public sealed class ResolvedXmppUrl
 {
-    internal ResolvedXmppUrl(string url, Uri? secretUri)
+    internal ResolvedXmppUrl(string url, Uri? secretUri, IEnumerable<string>? tags = null)
     {
         Url = url;
         SecretUri = secretUri;
+        Tags = new HashSet<string>(tags ?? [], StringComparer.OrdinalIgnoreCase);
     }
+
+    /// <summary>The Apprise tags that select this URL (from the configuration and from a tagged secret URI).</summary>
+    public IReadOnlySet<string> Tags { get; }
 
     /// <summary>The URL including its password: never log it.</summary>
     public string Url { get; }

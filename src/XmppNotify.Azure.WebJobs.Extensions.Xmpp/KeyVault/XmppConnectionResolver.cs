@@ -3,6 +3,7 @@ using Azure;
 using Azure.Core;
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
+using Xmpp.Notifications.Apprise;
 
 namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp.KeyVault;
 
@@ -51,12 +52,12 @@ public sealed class XmppConnectionResolver
             {
                 foreach (var url in await GetSecretUrlsAsync(secret, cancellationToken).ConfigureAwait(false))
                 {
-                    result.Add(new ResolvedXmppUrl(url, secret.SourceId));
+                    result.Add(new ResolvedXmppUrl(url.Url, secret.SourceId, url.Tags.Concat(entry.Tags)));
                 }
             }
             else
             {
-                result.Add(new ResolvedXmppUrl(entry.AppriseUrl!, null));
+                result.Add(new ResolvedXmppUrl(entry.AppriseUrl!, null, entry.Tags));
             }
         }
 
@@ -70,7 +71,7 @@ public sealed class XmppConnectionResolver
         _cache.TryRemove(CacheKey(secretUri), out _);
     }
 
-    private Task<IReadOnlyList<string>> GetSecretUrlsAsync(KeyVaultSecretIdentifier secret, CancellationToken cancellationToken)
+    private Task<IReadOnlyList<TaggedUrl>> GetSecretUrlsAsync(KeyVaultSecretIdentifier secret, CancellationToken cancellationToken)
     {
         string key = CacheKey(secret.SourceId);
         var now = _time.GetUtcNow();
@@ -81,13 +82,13 @@ public sealed class XmppConnectionResolver
 
         // Concurrent invocations share one read, which therefore is bounded by its own timeout rather than by one
         // caller's token; a failed read is never reused.
-        var fresh = new CacheEntry(new Lazy<Task<IReadOnlyList<string>>>(() => ReadSecretAsync(secret)), now + _cacheTtl);
+        var fresh = new CacheEntry(new Lazy<Task<IReadOnlyList<TaggedUrl>>>(() => ReadSecretAsync(secret)), now + _cacheTtl);
         var entry = _cache.AddOrUpdate(key, fresh, (_, existing) =>
             existing.Expires > now && !existing.Value.IsFaulted && !existing.Value.IsCanceled ? existing : fresh);
         return entry.Value.WaitAsync(cancellationToken);
     }
 
-    private async Task<IReadOnlyList<string>> ReadSecretAsync(KeyVaultSecretIdentifier secret)
+    private async Task<IReadOnlyList<TaggedUrl>> ReadSecretAsync(KeyVaultSecretIdentifier secret)
     {
         using var timeout = new CancellationTokenSource(_timeout);
         {
@@ -128,15 +129,15 @@ public sealed class XmppConnectionResolver
                 throw new XmppConnectionException($"The Key Vault secret {secret.SourceId} is disabled.");
             }
 
-            var urls = ConnectionEntries.Split(value.Value ?? "");
+            var urls = ConnectionEntries.Items(value.Value ?? "", $"the Key Vault secret {secret.SourceId}");
             if (urls.Count == 0)
             {
-                throw new XmppConnectionException($"The Key Vault secret {secret.SourceId} is empty; it should hold one or more Apprise XMPP URLs, one per line.");
+                throw new XmppConnectionException($"The Key Vault secret {secret.SourceId} is empty; it should hold one or more Apprise XMPP URLs, one per line, or an Apprise configuration.");
             }
 
             for (int i = 0; i < urls.Count; i++)
             {
-                if (!urls[i].StartsWith("xmpp://", StringComparison.OrdinalIgnoreCase) && !urls[i].StartsWith("xmpps://", StringComparison.OrdinalIgnoreCase))
+                if (!urls[i].Url.StartsWith("xmpp://", StringComparison.OrdinalIgnoreCase) && !urls[i].Url.StartsWith("xmpps://", StringComparison.OrdinalIgnoreCase))
                 {
                     throw new XmppConnectionException($"Line {i + 1} of the Key Vault secret {secret.SourceId} is not an Apprise XMPP URL (xmpp:// or xmpps://).");
                 }
@@ -148,8 +149,8 @@ public sealed class XmppConnectionResolver
 
     private static string CacheKey(Uri secretUri) => secretUri.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
-    private sealed record CacheEntry(Lazy<Task<IReadOnlyList<string>>> Read, DateTimeOffset Expires)
+    private sealed record CacheEntry(Lazy<Task<IReadOnlyList<TaggedUrl>>> Read, DateTimeOffset Expires)
     {
-        public Task<IReadOnlyList<string>> Value => Read.Value;
+        public Task<IReadOnlyList<TaggedUrl>> Value => Read.Value;
     }
 }
