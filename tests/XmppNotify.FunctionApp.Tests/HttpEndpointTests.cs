@@ -59,7 +59,7 @@ public sealed class HttpEndpointTests(FunctionAppFixture app)
     {
         // "Every endpoint delivers" holds only while this list follows the app: a new endpoint fails here until its
         // payloads are driven through the harness in this class.
-        string[] covered = ["Alertmanager", "Grafana", "Notify"];
+        string[] covered = ["Alertmanager", "AzureMonitor", "Grafana", "Notify"];
         var endpoints = app.Host.Functions.Values.Where(f => (string?)f.Trigger["type"] == "httpTrigger").Select(f => f.Name).Order(StringComparer.Ordinal).ToArray();
         var untested = endpoints.Except(covered, StringComparer.Ordinal).ToArray();
         Assert.True(untested.Length == 0, $"HTTP endpoints without a delivery test through the host-protocol harness: {string.Join(", ", untested)} (add them to HttpEndpointTests).");
@@ -135,14 +135,14 @@ public sealed class HttpEndpointTests(FunctionAppFixture app)
     {
         await using var bob = await app.Xmpp.ReceiverAsync("bob");
         var rule = "cpu-" + Guid.NewGuid().ToString("N")[..8];
-        var payload = $$"""
+        var payload = """
             {"schemaId":"azureMonitorCommonAlertSchema","data":{"essentials":{"alertId":"/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/a1",
-             "alertRule":"{{rule}}","severity":"Sev2","signalType":"Metric","monitorCondition":"Fired","monitoringService":"Platform",
+             "alertRule":"RULE","severity":"Sev2","signalType":"Metric","monitorCondition":"Fired","monitoringService":"Platform",
              "alertTargetIDs":["/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/web-01"],"configurationItems":["web-01"],
              "firedDateTime":"2026-11-30T10:05:24Z"},
              "alertContext":{"conditionType":"SingleResourceMultipleMetricCriteria","condition":{"windowSize":"PT5M","allOf":[
                {"metricName":"Percentage CPU","operator":"GreaterThan","threshold":"80","timeAggregation":"Average","dimensions":[],"metricValue":93.25}]}}}}
-            """;
+            """.Replace("RULE", rule, StringComparison.Ordinal);
         AssertDelivered(await PostAsync("AzureMonitor", "alerts/azuremonitor", "application/json", payload), 1);
         var received = await bob.WaitForAsync(m => m.Body?.Contains(rule, StringComparison.Ordinal) == true);
         Assert.StartsWith($"[FIRED Sev2] {rule} (web-01)", received.Body, StringComparison.Ordinal);
