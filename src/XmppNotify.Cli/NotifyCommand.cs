@@ -18,6 +18,7 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
     {
         var root = CommandLine.Create(SendAsync, stdout);
         ContactsCommands.Add(root, stdout, stderr);
+        InboxCommand.Add(root, stdout, stderr);
         return CommandLine.InvokeAsync(root, args, stdout, stderr, cancellationToken);
     }
 

@@ -4,7 +4,7 @@ using Xmpp.TestServers;
 namespace XmppNotify.Cli.Tests;
 
 /// <summary>A private Prosody with accounts alice and bob whose passwords need percent-encoding in a URL.</summary>
-public sealed class ProsodyFixture : IAsyncLifetime
+public class ProsodyFixture : IAsyncLifetime
 {
     private readonly Dictionary<string, string> _passwords = new(StringComparer.Ordinal);
     private ProsodyServer? _server;
@@ -21,9 +21,12 @@ public sealed class ProsodyFixture : IAsyncLifetime
     /// </summary>
     public IReadOnlyDictionary<string, string?> TrustTestCa => new Dictionary<string, string?> { ["SSL_CERT_FILE"] = Server.CaCertificatePemPath };
 
+    /// <summary>The Prosody configuration; defaults otherwise.</summary>
+    protected virtual ProsodyOptions? Options => null;
+
     public async Task InitializeAsync()
     {
-        _server = await ProsodyServer.StartAsync();
+        _server = await ProsodyServer.StartAsync(Options);
         foreach (var user in new[] { "alice", "bob" })
         {
             _passwords[user] = "Pw/" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)) + "@:#?&x";
@@ -43,4 +46,10 @@ public sealed class ProsodyFixture : IAsyncLifetime
 
     public Task<SlixmppPeer> ReceiverAsync(string user) =>
         SlixmppPeer.StartAsync($"{user}@{Domain}", Password(user), Server.Host, Server.C2sPort, Server.CaCertificatePemPath);
+}
+
+/// <summary>A Prosody with its message archive (mod_mam).</summary>
+public sealed class ArchiveProsodyFixture : ProsodyFixture
+{
+    protected override ProsodyOptions? Options => new() { Archive = true };
 }
