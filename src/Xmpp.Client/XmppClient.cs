@@ -26,6 +26,7 @@ public sealed partial class XmppClient : IAsyncDisposable
     private readonly DeliveryTracker _delivery = new();
     private XElement? _features;
     private string? _pipelinedBindId;
+    private XElement? _learnedFeatures;
     private Task? _readLoop;
     private Exception? _fault;
     private XmppException? _loginFailure;
@@ -97,10 +98,12 @@ public sealed partial class XmppClient : IAsyncDisposable
         // In STARTTLS mode <starttls/> travels with the stream header, a round trip early: a server that does not offer
         // it ends the session either way, because this mode never continues in cleartext.
         var pipelineStartTls = !_transport.IsEncrypted && _transport.SupportsStartTls && _options.Security == SecureSocketOptions.StartTls;
-        await OpenStreamAsync(pipelineStartTls ? StartTlsRequest : null, cancellationToken).ConfigureAwait(false);
-
         if (_transport.IsEncrypted)
+        {
+            await OpenSecuredStreamAsync(cancellationToken).ConfigureAwait(false);
             return;
+        }
+        await OpenStreamAsync(pipelineStartTls ? StartTlsRequest : null, cancellationToken).ConfigureAwait(false);
         var startTls = _features!.Element(XName.Get("starttls", Namespaces.Tls));
         var required = startTls?.Element(XName.Get("required", Namespaces.Tls)) is not null;
         if (_options.Security == SecureSocketOptions.StartTls && (startTls is null || !_transport.SupportsStartTls))
@@ -125,7 +128,24 @@ public sealed partial class XmppClient : IAsyncDisposable
         if (answer.Name != XName.Get("proceed", Namespaces.Tls))
             throw new XmppTlsException($"The server refused STARTTLS ({answer.Name.LocalName}).");
         await _transport.StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        await OpenSecuredStreamAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The stream over TLS, before authentication. With <see cref="XmppClientOptions.PipelineLogin"/> and features this
+    /// process already saw from the same server, the stream header is not sent yet: <see cref="AuthenticateAsync"/>
+    /// sends it together with the first SASL message, chosen from those features and checked against the real ones.
+    /// </summary>
+    private async Task OpenSecuredStreamAsync(CancellationToken cancellationToken)
+    {
+        if (_options.PipelineLogin && LearnedFeatures.TryGet(_options, out var learned))
+        {
+            _learnedFeatures = learned;
+            return;
+        }
         await OpenStreamAsync(null, cancellationToken).ConfigureAwait(false);
+        if (_options.PipelineLogin)
+            LearnedFeatures.Remember(_options, _features!);
     }
 
     /// <summary>Opens or restarts the stream, with <paramref name="pipelined"/> (if any) in the same flight, and reads the features.</summary>
@@ -137,13 +157,16 @@ public sealed partial class XmppClient : IAsyncDisposable
         _features = CheckFeatures(features);
     }
 
-    private async Task SendStreamHeaderAsync(string? pipelined, CancellationToken cancellationToken)
+    private async Task SendStreamHeaderAsync(string? pipelined, CancellationToken cancellationToken) =>
+        await SendStreamHeaderAsync(pipelined, null, cancellationToken).ConfigureAwait(false);
+
+    private async Task SendStreamHeaderAsync(string? pipelined, string? pipelinedLog, CancellationToken cancellationToken)
     {
         // RFC 6120 §4.7.1: the account name goes into the header only once the stream is protected or authenticated.
         var from = _transport.IsEncrypted || Mechanism is not null ? _options.Jid.ToString() : null;
         _transport.EnqueueStreamHeader(_options.Jid.Domain, from);
         if (pipelined is not null)
-            _transport.Enqueue(pipelined);
+            _transport.Enqueue(pipelined, pipelinedLog);
         await Timeouts.RunOnStreamAsync(_transport.FlushAsync, _options.ResponseTimeout, "the server to accept data", cancellationToken).ConfigureAwait(false);
     }
 
@@ -199,25 +222,42 @@ public sealed partial class XmppClient : IAsyncDisposable
 
     private async Task AuthenticateSaslAsync(CancellationToken cancellationToken)
     {
-        var features = _features!;
-        var offered = features.Element(XName.Get("mechanisms", Namespaces.Sasl))?.Elements(XName.Get("mechanism", Namespaces.Sasl))
-            .Select(m => m.Value.Trim()).ToArray() ?? [];
-        if (offered.Length == 0)
-            throw new XmppAuthenticationException($"The server for '{_options.Jid.Domain}' offers no SASL mechanism" + (_transport.IsEncrypted ? "." : " on this unencrypted connection; use TLS (mode=starttls or mode=tls)."));
-        var advertisedBindings = features.Element(XName.Get("sasl-channel-binding", Namespaces.SaslChannelBinding))?
-            .Elements(XName.Get("channel-binding", Namespaces.SaslChannelBinding)).Select(e => (string?)e.Attribute("type") ?? "").ToArray() ?? [];
-        var binding = _transport.Tls is { } tls ? SaslMechanisms.ChooseChannelBinding(advertisedBindings, tls.Protocol, tls.ChannelBindingData) : null;
-        var allowPlain = _transport.IsEncrypted || _options.Security == SecureSocketOptions.None;
-        var credentials = new SaslCredentials(_options.Jid.Local!, _options.Password);
-        var mechanism = SaslMechanisms.Select(offered, credentials, binding, _options.AllowChannelBinding, allowPlain, _options.AllowedMechanisms)
-            ?? throw new XmppAuthenticationException(NoMechanismMessage(offered, allowPlain));
+        SaslMechanism mechanism;
+        if (_learnedFeatures is { } learned && SelectMechanism(learned, throwIfNone: false) is { } guess)
+        {
+            // The stream header and the first SASL message in one flight, chosen from what this server offered before.
+            _learnedFeatures = null;
+            var (auth, authLog) = AuthRequest(guess);
+            await SendStreamHeaderAsync(auth, authLog, cancellationToken).ConfigureAwait(false);
+            await ReadStreamHeaderAsync(cancellationToken).ConfigureAwait(false);
+            _features = CheckFeatures(await ReadNegotiationAsync("the stream features", cancellationToken).ConfigureAwait(false));
+            LearnedFeatures.Remember(_options, _features);
+            mechanism = SelectMechanism(_features, throwIfNone: true)!;
+            if (SameChoice(guess, mechanism))
+            {
+                mechanism = guess;
+            }
+            else if (await EndGuessedExchangeAsync(guess, cancellationToken).ConfigureAwait(false))
+            {
+                Mechanism = guess.Name; // the server accepted the guess and proved itself (VerifySuccess passed)
+                return;
+            }
+            else
+            {
+                await SendAuthAsync(mechanism, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            if (_learnedFeatures is not null)
+            {
+                _learnedFeatures = null;
+                await OpenStreamAsync(null, cancellationToken).ConfigureAwait(false);
+            }
+            mechanism = SelectMechanism(_features!, throwIfNone: true)!;
+            await SendAuthAsync(mechanism, cancellationToken).ConfigureAwait(false);
+        }
         Mechanism = mechanism.Name;
-
-        var initial = mechanism.GetInitialResponse();
-        _transport.Enqueue(
-            $"<auth xmlns='{Namespaces.Sasl}' mechanism='{mechanism.Name}'>{Base64(initial)}</auth>",
-            $"<auth xmlns='{Namespaces.Sasl}' mechanism='{mechanism.Name}'>{mechanism.RedactForLog(initial)}</auth>");
-        await _transport.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         for (var round = 0; round < 10; round++)
         {
@@ -243,6 +283,68 @@ public sealed partial class XmppClient : IAsyncDisposable
             }
         }
         throw new XmppAuthenticationException($"The server kept sending SASL challenges for {mechanism.Name}; giving up.", null, mechanism.Name);
+    }
+
+    private SaslMechanism? SelectMechanism(XElement features, bool throwIfNone)
+    {
+        var offered = features.Element(XName.Get("mechanisms", Namespaces.Sasl))?.Elements(XName.Get("mechanism", Namespaces.Sasl))
+            .Select(m => m.Value.Trim()).ToArray() ?? [];
+        if (offered.Length == 0)
+        {
+            return throwIfNone
+                ? throw new XmppAuthenticationException($"The server for '{_options.Jid.Domain}' offers no SASL mechanism" + (_transport.IsEncrypted ? "." : " on this unencrypted connection; use TLS (mode=starttls or mode=tls)."))
+                : null;
+        }
+        var advertisedBindings = features.Element(XName.Get("sasl-channel-binding", Namespaces.SaslChannelBinding))?
+            .Elements(XName.Get("channel-binding", Namespaces.SaslChannelBinding)).Select(e => (string?)e.Attribute("type") ?? "").ToArray() ?? [];
+        var binding = _transport.Tls is { } tls ? SaslMechanisms.ChooseChannelBinding(advertisedBindings, tls.Protocol, tls.ChannelBindingData) : null;
+        var allowPlain = _transport.IsEncrypted || _options.Security == SecureSocketOptions.None;
+        var credentials = new SaslCredentials(_options.Jid.Local!, _options.Password);
+        var mechanism = SaslMechanisms.Select(offered, credentials, binding, _options.AllowChannelBinding, allowPlain, _options.AllowedMechanisms);
+        return mechanism is null && throwIfNone ? throw new XmppAuthenticationException(NoMechanismMessage(offered, allowPlain)) : mechanism;
+    }
+
+    /// <summary>Same mechanism and, for SCRAM, the same GS2 header (channel binding and its downgrade flag depend on the offer).</summary>
+    private static bool SameChoice(SaslMechanism guess, SaslMechanism real) =>
+        guess.Name == real.Name && (guess as SaslMechanismScram)?.Gs2Header == (real as SaslMechanismScram)?.Gs2Header;
+
+    private static (string Xml, string Log) AuthRequest(SaslMechanism mechanism)
+    {
+        var initial = mechanism.GetInitialResponse();
+        return ($"<auth xmlns='{Namespaces.Sasl}' mechanism='{mechanism.Name}'>{Base64(initial)}</auth>",
+            $"<auth xmlns='{Namespaces.Sasl}' mechanism='{mechanism.Name}'>{mechanism.RedactForLog(initial)}</auth>");
+    }
+
+    private async Task SendAuthAsync(SaslMechanism mechanism, CancellationToken cancellationToken)
+    {
+        var (xml, log) = AuthRequest(mechanism);
+        _transport.Enqueue(xml, log);
+        await Timeouts.RunOnStreamAsync(_transport.FlushAsync, _options.ResponseTimeout, "the server to accept data", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The server changed what it offers since this process learnt it, and the guessed <c>&lt;auth/&gt;</c> is already
+    /// on its way. Its answer ends that exchange: a failure (e.g. invalid-mechanism) or, after an <c>&lt;abort/&gt;</c>
+    /// (RFC 6120 §6.4.4), the aborted failure; the caller then starts over with what the server offers now. Returns
+    /// true only when the server accepted the guess outright with a verified success.
+    /// </summary>
+    private async Task<bool> EndGuessedExchangeAsync(SaslMechanism guess, CancellationToken cancellationToken)
+    {
+        var answer = await ReadNegotiationAsync("the SASL answer", cancellationToken).ConfigureAwait(false);
+        if (answer.Name == XName.Get("success", Namespaces.Sasl))
+        {
+            guess.VerifySuccess(FromBase64(answer.Value, guess.Name));
+            return true;
+        }
+        if (answer.Name == XName.Get("challenge", Namespaces.Sasl))
+        {
+            _transport.Enqueue($"<abort xmlns='{Namespaces.Sasl}'/>");
+            await Timeouts.RunOnStreamAsync(_transport.FlushAsync, _options.ResponseTimeout, "the server to accept data", cancellationToken).ConfigureAwait(false);
+            answer = await ReadNegotiationAsync("the answer to the SASL abort", cancellationToken).ConfigureAwait(false);
+        }
+        if (answer.Name != XName.Get("failure", Namespaces.Sasl))
+            throw new XmppProtocolException($"Unexpected <{answer.Name.LocalName}/> while ending a SASL exchange.", "bad-format");
+        return false;
     }
 
     private string NoMechanismMessage(string[] offered, bool allowPlain)
