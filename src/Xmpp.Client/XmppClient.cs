@@ -407,8 +407,9 @@ public sealed partial class XmppClient : IAsyncDisposable
     /// <summary>Reads what answers a pipelined restart: the header, the features (they must offer binding), and the bind result.</summary>
     private async Task ReadPipelinedRestartAsync(CancellationToken cancellationToken)
     {
-        await _transport.ReadStreamHeaderAsync(cancellationToken).ConfigureAwait(false);
-        var features = await _transport.ReadElementAsync(cancellationToken).ConfigureAwait(false)
+        // Bounded, and a lost connection becomes a typed failure like every other read on the stream.
+        await ReadStreamHeaderAsync(cancellationToken).ConfigureAwait(false);
+        var features = await Timeouts.RunOnStreamAsync(ct => _transport.ReadElementAsync(ct), _options.ResponseTimeout, "the stream features", cancellationToken).ConfigureAwait(false)
             ?? throw new XmppProtocolException("The server closed the stream while the client waited for the stream features.", "connection-closed");
         if (features.Name == XName.Get("error", Namespaces.Streams))
             throw StreamErrors.ToException(features);
