@@ -107,3 +107,40 @@ public sealed record StanzaError(string Type, string Condition, string? Text, st
     public override string ToString() =>
         $"{Condition} ({Type})" + (string.IsNullOrEmpty(Text) ? "" : $": {Text}");
 }
+
+/// <summary>Why XEP-0156 discovery found no usable WebSocket endpoint.</summary>
+public enum DiscoveryFailure
+{
+    /// <summary>The host-meta documents could not be fetched: refused, unreachable, an HTTP error status, a broken connection.</summary>
+    Unreachable,
+
+    /// <summary>Neither document exists (HTTP 404 or 410): the domain publishes no alternative connection methods.</summary>
+    NotPublished,
+
+    /// <summary>A document is not well-formed XRD or JSON, has a DTD, or is larger than the limit.</summary>
+    InvalidDocument,
+
+    /// <summary>The documents name no <c>urn:xmpp:alt-connections:websocket</c> link this session may use (e.g. only ws:// while TLS is required).</summary>
+    NoWebSocketLink,
+
+    /// <summary>The server did not answer within the connect and response timeouts.</summary>
+    Timeout,
+}
+
+/// <summary>
+/// XEP-0156 discovery of the WebSocket endpoint (host-meta at the JID domain) failed. The message names the documents
+/// tried and what to do: publish the link, or give the endpoint explicitly.
+/// </summary>
+public sealed class XmppDiscoveryException : XmppException
+{
+    public XmppDiscoveryException(string domain, DiscoveryFailure reason, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Domain = domain;
+        Reason = reason;
+    }
+
+    public string Domain { get; }
+
+    public DiscoveryFailure Reason { get; }
+}

@@ -58,7 +58,7 @@ public sealed partial class XmppClient : IAsyncDisposable
     }
 
     private static IXmppTransport CreateTransport(XmppClientOptions options) =>
-        options.WebSocketUri is null ? new TcpTransport(options) : new WebSocketTransport(options);
+        options.WebSocketUri is null && !options.DiscoverWebSocket ? new TcpTransport(options) : new WebSocketTransport(options);
 
     private enum ClientState
     {

@@ -98,13 +98,39 @@ public sealed class XmppClientOptions
     /// <summary>Null for TCP; set to use XMPP over WebSocket (RFC 7395), e.g. <c>wss://host/xmpp-websocket</c>.</summary>
     public Uri? WebSocketUri { get; set; }
 
+    /// <summary>
+    /// Use XMPP over WebSocket at the endpoint the JID domain publishes (XEP-0156: <c>https://{domain}/.well-known/host-meta</c>,
+    /// then <c>host-meta.json</c>) when <see cref="WebSocketUri"/> is null. The documents are fetched over HTTPS with the
+    /// certificate checked for the JID domain; only wss:// links are used unless <see cref="Security"/> is None.
+    /// </summary>
+    public bool DiscoverWebSocket { get; set; }
+
+    /// <summary>Where the XEP-0156 documents are looked for; null means <c>https://{JID domain}/</c> (e.g. another port for tests).</summary>
+    public Uri? HostMetaBase { get; set; }
+
+    /// <summary>
+    /// Extra HTTP headers for the WebSocket upgrade request (a token, a <c>Cookie</c>), for servers or proxies that
+    /// authenticate the upgrade. The values are secrets: never logged, never in <see cref="ToString"/> or errors.
+    /// </summary>
+    public IList<KeyValuePair<string, string>> WebSocketHeaders { get; } = [];
+
     public IProtocolLogger? ProtocolLogger { get; set; }
 
     /// <summary>How subscription requests that reach this session are answered (they arrive once presence is sent).</summary>
     public SubscriptionPolicy SubscriptionPolicy { get; set; } = SubscriptionPolicy.Ignore;
 
     public override string ToString() =>
-        $"{Jid} via {(WebSocketUri?.ToString() ?? (ConnectHost ?? Jid.Domain) + (Port is null ? "" : ":" + Port))} ({Security}, verify={(VerifyCertificate ? "yes" : "no")})";
+        $"{Jid} via {Via()} ({Security}, verify={(VerifyCertificate ? "yes" : "no")})";
+
+    private string Via()
+    {
+        var headers = WebSocketHeaders.Count == 0 ? "" : $" with headers {string.Join(", ", WebSocketHeaders.Select(h => h.Key + ": ****"))}";
+        if (WebSocketUri is { } uri)
+            return Transport.WebSocketTransport.Describe(uri) + headers;
+        if (DiscoverWebSocket)
+            return $"WebSocket from {Transport.HostMetaDiscovery.BaseFor(this)}.well-known/host-meta" + headers;
+        return (ConnectHost ?? Jid.Domain) + (Port is null ? "" : ":" + Port);
+    }
 }
 
 /// <summary>Looks up DNS SRV records (RFC 2782).</summary>

@@ -261,6 +261,9 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         XmppTlsException => NotifyFailureKind.Tls,
         XmppAuthenticationException => NotifyFailureKind.Authentication,
         XmppTimeoutException => NotifyFailureKind.Timeout,
+        // No usable WebSocket endpoint is a failure to connect; a server that did not answer in time may answer later.
+        XmppDiscoveryException { Reason: DiscoveryFailure.Timeout } => NotifyFailureKind.Timeout,
+        XmppDiscoveryException => NotifyFailureKind.Connection,
         XmppStanzaErrorException => NotifyFailureKind.Rejected,
         _ => NotifyFailureKind.Protocol,
     };

@@ -88,8 +88,12 @@ internal static class TlsSupport
     }
 }
 
-/// <summary>Certificate validation: the system's verdict, optionally extended by private trust anchors, or off.</summary>
-internal sealed class CertificateCheck(XmppClientOptions options)
+/// <summary>
+/// Certificate validation: the system's verdict, optionally extended by private trust anchors, or off. The name checked
+/// is the JID domain, except for a WebSocket endpoint on another host (<paramref name="endpointHost"/>), whose
+/// certificate must name that host, as on the web; the domain vouched for it in its host-meta or the user named it.
+/// </summary>
+internal sealed class CertificateCheck(XmppClientOptions options, string? endpointHost = null)
 {
     public string? Failure { get; private set; }
 
@@ -103,13 +107,15 @@ internal sealed class CertificateCheck(XmppClientOptions options)
             && ChainsToPrivateRoot(certificate, chain, roots))
             return true;
         PolicyErrors = errors;
-        var domain = options.Jid.Domain;
+        var domain = endpointHost is null || string.Equals(endpointHost, options.Jid.Domain, StringComparison.OrdinalIgnoreCase)
+            ? $"'{options.Jid.Domain}'"
+            : $"'{endpointHost}' (the WebSocket endpoint for '{options.Jid.Domain}')";
         var subject = certificate?.Subject ?? "(none)";
         Failure = errors switch
         {
-            _ when errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable) => $"The server for '{domain}' presented no certificate.",
-            _ when errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) => $"The server's certificate ({subject}) is not valid for '{domain}'. If you connect by another host name, the certificate must still name the JID domain; use verify=no only for testing.",
-            _ => $"The server's certificate ({subject}) for '{domain}' is not trusted: {DescribeChain(chain)}. Trust its CA, or use verify=no only for testing.",
+            _ when errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable) => $"The server for {domain} presented no certificate.",
+            _ when errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) => $"The server's certificate ({subject}) is not valid for {domain}. If you connect by another host name, the certificate must still name the JID domain; use verify=no only for testing.",
+            _ => $"The server's certificate ({subject}) for {domain} is not trusted: {DescribeChain(chain)}. Trust its CA, or use verify=no only for testing.",
         };
         return false;
     }

@@ -14,21 +14,54 @@ public sealed class WebSocketTransport : IXmppTransport
 {
     private const string Framing = "urn:ietf:params:xml:ns:xmpp-framing";
     private readonly XmppClientOptions _options;
-    private readonly Uri _uri;
     private readonly List<string> _pending = [];
     private readonly ClientWebSocket _socket = new();
+    private Uri? _uri;
+    private HttpMessageInvoker? _invoker;
     private bool _closedByServer;
     private long _bytesReceived;
+
+    /// <summary>Headers that belong to the WebSocket handshake itself; extra headers may not replace them.</summary>
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Connection", "Upgrade", "Content-Length", "Transfer-Encoding", "Sec-WebSocket-Key", "Sec-WebSocket-Version",
+        "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions", "Sec-WebSocket-Accept",
+    };
 
     public WebSocketTransport(XmppClientOptions options)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        _uri = options.WebSocketUri ?? throw new ArgumentException("WebSocketUri is not set.", nameof(options));
-        if (_uri.Scheme is not ("ws" or "wss"))
-            throw new ArgumentException($"'{_uri}' is not a ws:// or wss:// address.", nameof(options));
+        if (options.WebSocketUri is { } uri)
+        {
+            if (!uri.IsAbsoluteUri || uri.Scheme is not ("ws" or "wss"))
+                throw new ArgumentException($"'{Describe(uri)}' is not a ws:// or wss:// address.", nameof(options));
+            _uri = uri;
+        }
+        else if (!options.DiscoverWebSocket)
+        {
+            throw new ArgumentException("Neither WebSocketUri nor DiscoverWebSocket is set.", nameof(options));
+        }
+        foreach (var (name, _) in options.WebSocketHeaders)
+            CheckHeaderName(name);
     }
 
-    public bool IsEncrypted => _uri.Scheme == "wss";
+    /// <summary>Throws when <paramref name="name"/> is not an HTTP token (RFC 9110 §5.1) or is a header of the handshake itself.</summary>
+    public static void CheckHeaderName(string name)
+    {
+        if (string.IsNullOrEmpty(name) || !name.All(c => c < 0x7F && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c))))
+            throw new ArgumentException($"'{name}' is not a valid HTTP header name.", nameof(name));
+        if (ReservedHeaders.Contains(name))
+            throw new ArgumentException($"The header '{name}' is part of the WebSocket handshake and cannot be set.", nameof(name));
+    }
+
+    /// <summary>Scheme, host, port and path only: a query or user-info may hold a token.</summary>
+    public static string Describe(Uri uri) =>
+        uri.IsAbsoluteUri ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}{(string.IsNullOrEmpty(uri.Query) ? "" : "?****")}" : "(relative address)";
+
+    /// <summary>The endpoint in use: explicit, or discovered by <see cref="ConnectAsync"/>.</summary>
+    public Uri? Endpoint => _uri;
+
+    public bool IsEncrypted => _uri?.Scheme == "wss";
 
     /// <summary>Null: ClientWebSocket does not expose its TLS session, so channel binding is not available here.</summary>
     public TlsDetails? Tls => null;
@@ -37,27 +70,57 @@ public sealed class WebSocketTransport : IXmppTransport
 
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
+        _uri ??= await HostMetaDiscovery.DiscoverAsync(_options, cancellationToken).ConfigureAwait(false);
+        var uri = _uri;
+        var shown = Describe(uri);
         if (_options.Security == SecureSocketOptions.StartTls || _options.Security == SecureSocketOptions.DirectTls)
         {
             if (!IsEncrypted)
-                throw new XmppTlsException($"'{_uri}' is not encrypted; use wss:// or choose mode none.");
+                throw new XmppTlsException($"'{shown}' is not encrypted; use wss:// or choose mode none.");
         }
         _socket.Options.AddSubProtocol("xmpp");
-        var check = new CertificateCheck(_options);
-        _socket.Options.RemoteCertificateValidationCallback = check.Validate;
-        _options.ProtocolLogger?.LogConnect(_uri.Host, _uri.Port, _options.Security);
+        foreach (var (name, value) in _options.WebSocketHeaders)
+        {
+            if (value.Any(c => char.IsControl(c) && c != '\t'))
+                throw new ArgumentException($"The value of the header '{name}' contains control characters.");
+            _socket.Options.SetRequestHeader(name, value);
+        }
+        var check = new CertificateCheck(_options, uri.IdnHost);
+        // Our own handler, so that the connection gets the same TLS versions, trust and connect bound as TCP sessions.
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = _options.ConnectTimeout,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            SslOptions =
+            {
+                RemoteCertificateValidationCallback = check.Validate,
+                EnabledSslProtocols = _options.SslProtocols,
+                CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+            },
+        };
+        _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+        _options.ProtocolLogger?.LogConnect(uri.Host, uri.Port, _options.Security);
         try
         {
-            await Timeouts.RunAsync(ct => _socket.ConnectAsync(_uri, ct), _options.ConnectTimeout, $"a WebSocket connection to {_uri}", cancellationToken).ConfigureAwait(false);
+            await Timeouts.RunAsync(ct => _socket.ConnectAsync(uri, _invoker, ct), _options.ConnectTimeout, $"a WebSocket connection to {shown}", cancellationToken).ConfigureAwait(false);
         }
-        catch (WebSocketException e)
+        catch (Exception e) when (e is WebSocketException or HttpRequestException)
         {
             if (check.Failure is { } failure)
                 throw new XmppTlsException(failure, check.PolicyErrors, e);
-            throw new XmppConnectException(_uri.Host, _uri.Port, $"Could not open a WebSocket to {_uri}: {e.Message}", e);
+            throw new XmppConnectException(uri.Host, uri.Port, $"Could not open a WebSocket to {shown}: {Flatten(e)}", e);
         }
         if (_socket.SubProtocol != "xmpp")
-            throw new XmppConnectException(_uri.Host, _uri.Port, $"The WebSocket endpoint {_uri} did not accept the 'xmpp' subprotocol.");
+            throw new XmppConnectException(uri.Host, uri.Port, $"The WebSocket endpoint {shown} did not accept the 'xmpp' subprotocol.");
+    }
+
+    private static string Flatten(Exception e)
+    {
+        var messages = new List<string>();
+        for (var current = e; current is not null && messages.Count < 3; current = current.InnerException)
+            messages.Add(current.Message);
+        return string.Join(": ", messages.Distinct());
     }
 
     public Task StartTlsAsync(CancellationToken cancellationToken) =>
@@ -186,5 +249,6 @@ public sealed class WebSocketTransport : IXmppTransport
             }
         }
         _socket.Dispose();
+        _invoker?.Dispose();
     }
 }

@@ -13,7 +13,7 @@ public sealed partial class AppriseXmppUrl
     {
         "to", "mode", "verify", "subject", "roster", "keepalive", "scramplus", "name", "xmpp",
         "format", "overflow", "retry", "wait", "optional", "cto", "rto", "user", "password", "pass", "port",
-        "receipts", "subscribe", "offline",
+        "receipts", "subscribe", "offline", "transport", "wsurl",
     };
 
     // Apprise's parse_bool() looks at the first two characters only.
@@ -140,6 +140,9 @@ public sealed partial class AppriseXmppUrl
         public bool ReceiptsGiven { get; set; }
         public SubscriptionPolicy Subscribe { get; set; }
         public OfflinePolicy Offline { get; set; }
+        public UrlTransport Transport { get; set; }
+        public Uri? WebSocketUri { get; set; }
+        public List<KeyValuePair<string, string>> WebSocketHeaders { get; } = [];
         public List<string> IgnoredParameters { get; } = [];
         public List<string> Notes { get; } = [];
     }
@@ -285,6 +288,8 @@ public sealed partial class AppriseXmppUrl
             d.Subscribe = ReadChoice("subscribe", SubscriptionPolicy.Ignore, ("ignore", SubscriptionPolicy.Ignore), ("accept", SubscriptionPolicy.Accept), ("deny", SubscriptionPolicy.Deny));
             d.Offline = ReadChoice("offline", OfflinePolicy.Send, ("send", OfflinePolicy.Send), ("skip", OfflinePolicy.Skip), ("fail", OfflinePolicy.Fail));
 
+            ReadTransport(d, port is not null || (_parameters.TryGetValue("xmpp", out var xmppHost) && xmppHost.Length > 0));
+
             ReadTargets(path, d);
             return d;
         }
@@ -325,6 +330,12 @@ public sealed partial class AppriseXmppUrl
                 var value = eq < 0 ? "" : Decode(pair[(eq + 1)..]).Trim();
                 if (name.Length == 0)
                     continue;
+                if (name.StartsWith('+'))
+                {
+                    // Apprise's convention for HTTP plugins: +Name=value adds a header; the name keeps its case.
+                    ReadHeader(Decode(eq < 0 ? pair : pair[..eq]).Trim()[1..], value, d);
+                    continue;
+                }
                 if (name is "password" or "pass")
                     _secrets.Add(value);
 
@@ -344,6 +355,66 @@ public sealed partial class AppriseXmppUrl
                     if (name is "xep" or "jid")
                         d.Notes.Add($"'{name}=' is from older Apprise versions and is ignored.");
                 }
+            }
+        }
+
+        private void ReadHeader(string name, string value, Draft d)
+        {
+            // Header values authenticate the upgrade: they are secrets from here on, like the password.
+            _secrets.Add(value);
+            try
+            {
+                Xmpp.Client.Transport.WebSocketTransport.CheckHeaderName(name);
+            }
+            catch (ArgumentException e)
+            {
+                throw FailParameter("+" + name, e.Message.Split(" (Parameter", 2)[0].TrimEnd('.'));
+            }
+            if (value.Length == 0)
+                throw FailParameter("+" + name, "the header has no value");
+            if (value.Any(c => char.IsControl(c) && c != '\t'))
+                throw FailParameter("+" + name, "the header value contains control characters");
+            var index = d.WebSocketHeaders.FindIndex(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase));
+            if (index >= 0)
+            {
+                d.Notes.Add($"The header '{name}' is given more than once; the last one counts.");
+                d.WebSocketHeaders.RemoveAt(index);
+            }
+            d.WebSocketHeaders.Add(new(name, value));
+        }
+
+        private void ReadTransport(Draft d, bool tcpEndpointGiven)
+        {
+            var explicitTransport = _parameters.TryGetValue("transport", out var t) && t.Length > 0;
+            d.Transport = ReadChoice("transport", UrlTransport.Tcp, ("tcp", UrlTransport.Tcp), ("websocket", UrlTransport.WebSocket), ("ws", UrlTransport.WebSocket));
+            if (_parameters.TryGetValue("wsurl", out var wsurl) && wsurl.Length > 0)
+            {
+                if (explicitTransport && d.Transport == UrlTransport.Tcp)
+                    throw FailParameter("wsurl", "a WebSocket endpoint was given with transport=tcp");
+                d.Transport = UrlTransport.WebSocket;
+                if (!Uri.TryCreate(wsurl, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss"))
+                    throw FailParameter("wsurl", "it is not an absolute ws:// or wss:// address (percent-encode it: wsurl=wss%3A%2F%2Fhost%2Fxmpp-websocket)");
+                if (uri.Query.Length > 1)
+                    _secrets.Add(uri.Query[1..]);
+                if (!string.IsNullOrEmpty(uri.UserInfo))
+                {
+                    _secrets.Add(uri.UserInfo);
+                    throw FailParameter("wsurl", "the address may not contain user:password@; send credentials as a header (+Authorization=…)");
+                }
+                if (!string.IsNullOrEmpty(uri.Fragment))
+                    throw FailParameter("wsurl", "the address may not contain a '#fragment'");
+                if (uri.Scheme == "ws" && d.Mode != XmppSecurityMode.None)
+                    throw FailParameter("wsurl", $"ws:// is unencrypted but the URL asks for {ModeName(d.Mode)}; use wss:// (or xmpp://…?mode=none for a trusted network)");
+                d.WebSocketUri = uri;
+            }
+            if (d.Transport == UrlTransport.Tcp && d.WebSocketHeaders.Count > 0)
+                throw FailParameter("+" + d.WebSocketHeaders[0].Key, "HTTP headers apply only to the WebSocket transport (transport=websocket or wsurl=)");
+            if (d.Transport == UrlTransport.WebSocket)
+            {
+                if (tcpEndpointGiven)
+                    d.Notes.Add("The port and xmpp= do not apply to the WebSocket transport; the endpoint comes from wsurl= or the domain's host-meta.");
+                if (d.Mode == XmppSecurityMode.Tls)
+                    d.Notes.Add("mode=tls over WebSocket means wss://, as mode=starttls does.");
             }
         }
 

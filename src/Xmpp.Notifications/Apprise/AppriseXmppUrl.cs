@@ -76,6 +76,9 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         ReceiptsGiven = d.ReceiptsGiven;
         Subscribe = d.Subscribe;
         Offline = d.Offline;
+        Transport = d.Transport;
+        WebSocketUri = d.WebSocketUri;
+        WebSocketHeaders = d.WebSocketHeaders;
         IgnoredParameters = d.IgnoredParameters;
         Notes = d.Notes;
     }
@@ -158,6 +161,21 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
     /// <summary><c>offline=send|skip|fail</c>: person targets whose presence shows them unavailable (default send).</summary>
     public OfflinePolicy Offline { get; }
 
+    /// <summary><c>transport=tcp|websocket</c>; <c>wsurl=</c> implies websocket.</summary>
+    public UrlTransport Transport { get; }
+
+    /// <summary><c>wsurl=</c>: the explicit WebSocket endpoint; null with <see cref="UrlTransport.WebSocket"/> means XEP-0156 discovery. Its query may hold a token, so it is internal.</summary>
+    internal Uri? WebSocketUri { get; }
+
+    /// <summary>The WebSocket endpoint for display (query masked), <c>null</c> when it is discovered or the transport is TCP.</summary>
+    public string? WebSocketEndpoint => WebSocketUri is null ? null : Xmpp.Client.Transport.WebSocketTransport.Describe(WebSocketUri);
+
+    /// <summary><c>+Name=value</c>: headers of the WebSocket upgrade request. The values are secrets (internal, redacted everywhere).</summary>
+    internal IReadOnlyList<KeyValuePair<string, string>> WebSocketHeaders { get; }
+
+    /// <summary>The names of <see cref="WebSocketHeaders"/>, in the order given.</summary>
+    public IReadOnlyList<string> WebSocketHeaderNames => WebSocketHeaders.Select(h => h.Key).ToList();
+
     /// <summary>True when a session needs contacts' presence: to answer subscriptions, apply <see cref="Offline"/>, or tell offline recipients from silent ones.</summary>
     internal bool NeedsPresence(ReceiptMode receipts) => receipts != ReceiptMode.Off || Subscribe != SubscriptionPolicy.Ignore || Offline != OfflinePolicy.Send;
 
@@ -220,17 +238,28 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
     }
 
     /// <summary>Connection settings for <see cref="XmppClient"/>: always a fixed host and port (Apprise does no SRV lookup).</summary>
-    public XmppClientOptions ToClientOptions() => new(LoginJid, Password)
+    public XmppClientOptions ToClientOptions()
     {
-        ConnectHost = ConnectHost,
-        Port = Port,
-        Security = Security,
-        VerifyCertificate = Verify,
-        AllowChannelBinding = ScramPlus,
-        ConnectTimeout = ConnectTimeout,
-        ResponseTimeout = ReadTimeout,
-        SubscriptionPolicy = Subscribe,
-    };
+        var options = new XmppClientOptions(LoginJid, Password)
+        {
+            ConnectHost = ConnectHost,
+            Port = Port,
+            Security = Security,
+            VerifyCertificate = Verify,
+            AllowChannelBinding = ScramPlus,
+            ConnectTimeout = ConnectTimeout,
+            ResponseTimeout = ReadTimeout,
+            SubscriptionPolicy = Subscribe,
+        };
+        if (Transport == UrlTransport.WebSocket)
+        {
+            options.WebSocketUri = WebSocketUri;
+            options.DiscoverWebSocket = WebSocketUri is null;
+            foreach (var header in WebSocketHeaders)
+                options.WebSocketHeaders.Add(header);
+        }
+        return options;
+    }
 
     /// <summary>
     /// The canonical URL: every parameter spelled out, targets percent-encoded (<c>%2F</c> for a resource, <c>%23</c>
@@ -282,7 +311,15 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
             query.Add(new("subscribe", SubscribeName(Subscribe)));
         if (Offline != OfflinePolicy.Send)
             query.Add(new("offline", OfflineName(Offline)));
+        if (Transport == UrlTransport.WebSocket)
+        {
+            query.Add(new("transport", "websocket"));
+            if (WebSocketUri is not null)
+                query.Add(new("wsurl", includePassword ? WebSocketUri.OriginalString : WebSocketEndpoint!));
+        }
         sb.Append('?').AppendJoin('&', query.Select(p => p.Key + "=" + Escape(p.Value, keepAt: false)));
+        foreach (var header in WebSocketHeaders)
+            sb.Append("&+").Append(Escape(header.Key, keepAt: false)).Append('=').Append(includePassword ? Escape(header.Value, keepAt: false) : Redacted);
         return sb.ToString();
     }
 
@@ -330,6 +367,18 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         w.WriteString("receipts", ReceiptName(Receipts));
         w.WriteString("subscribe", SubscribeName(Subscribe));
         w.WriteString("offline", OfflineName(Offline));
+        w.WriteString("transport", Transport == UrlTransport.WebSocket ? "websocket" : "tcp");
+        if (Transport == UrlTransport.WebSocket)
+        {
+            // Where the session will go: the endpoint as given (query masked), or where discovery will look.
+            w.WriteString("websocket_url", WebSocketEndpoint);
+            if (WebSocketUri is null)
+                w.WriteString("websocket_discovery", $"https://{LoginJid.Domain}/.well-known/host-meta");
+            w.WriteStartObject("websocket_headers");
+            foreach (var header in WebSocketHeaders)
+                w.WriteString(header.Key, Redacted);
+            w.WriteEndObject();
+        }
         w.WriteString("url", ToString());
         w.WriteEndObject();
     }
@@ -360,7 +409,10 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         && Receipts == other.Receipts
         && ReceiptsGiven == other.ReceiptsGiven
         && Subscribe == other.Subscribe
-        && Offline == other.Offline;
+        && Offline == other.Offline
+        && Transport == other.Transport
+        && string.Equals(WebSocketUri?.OriginalString, other.WebSocketUri?.OriginalString, StringComparison.Ordinal)
+        && WebSocketHeaders.SequenceEqual(other.WebSocketHeaders);
 
     public override bool Equals(object? obj) => Equals(obj as AppriseXmppUrl);
 

@@ -5,7 +5,8 @@ namespace Xmpp.Notifications.Apprise;
 /// <summary>
 /// Hides the credentials of a URL the parser rejected (a parsed URL redacts itself). A rejected URL may be malformed
 /// in any way, so this errs on the side of hiding too much: everything up to the '@' that may end the user-info,
-/// and the value of any <c>password=</c>/<c>pass=</c> parameter.
+/// and the value of any <c>password=</c>/<c>pass=</c> parameter, of <c>+Header=</c> parameters (WebSocket upgrade
+/// headers, often tokens or cookies) and of <c>wsurl=</c> (its query may hold a token).
 /// </summary>
 public static class UrlRedaction
 {
@@ -45,7 +46,8 @@ public static class UrlRedaction
             var pair = rest[start..end];
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             var name = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]).Trim();
-            if (eq >= 0 && (name.Equals("password", StringComparison.OrdinalIgnoreCase) || name.Equals("pass", StringComparison.OrdinalIgnoreCase)))
+            if (eq >= 0 && (name.Equals("password", StringComparison.OrdinalIgnoreCase) || name.Equals("pass", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith('+') || name.Equals("wsurl", StringComparison.OrdinalIgnoreCase)))
                 redacted.Append(pair, 0, eq + 1).Append(Mask);
             else
                 redacted.Append(pair);

@@ -39,6 +39,13 @@ public sealed class AppriseXmppUrlConformanceTests
         public ReceiptMode Receipts { get; init; } = ReceiptMode.Off;
         public SubscriptionPolicy Subscribe { get; init; } = SubscriptionPolicy.Ignore;
         public OfflinePolicy Offline { get; init; } = OfflinePolicy.Send;
+        public UrlTransport Transport { get; init; } = UrlTransport.Tcp;
+
+        /// <summary>The explicit WebSocket endpoint as written; null means discovery (or TCP).</summary>
+        public string? WsUrl { get; init; }
+
+        /// <summary>WebSocket upgrade headers as "Name=value".</summary>
+        public string[] Headers { get; init; } = [];
     }
 
     private static readonly Expected Ca = new();
@@ -157,6 +164,20 @@ public sealed class AppriseXmppUrlConformanceTests
         ["subscribe-deny"] = ("xmpps://user:pass@example.ca?subscribe=deny", Ca with { Subscribe = SubscriptionPolicy.Deny }),
         ["offline-skip"] = ("xmpps://user:pass@example.ca?offline=skip", Ca with { Offline = OfflinePolicy.Skip }),
         ["offline-fail"] = ("xmpps://user:pass@example.ca?offline=fail&subscribe=ignore&receipts=wait", Ca with { Offline = OfflinePolicy.Fail, Receipts = ReceiptMode.Wait }),
+        // --- WebSocket (RFC 7395; Apprise has no WebSocket transport). '+Name=value' is Apprise's header convention for HTTP plugins. ---
+        ["ws-discover"] = ("xmpps://user:pass@example.ca/jane?transport=websocket", Ca with { Targets = ["jane@example.ca"], Transport = UrlTransport.WebSocket }),
+        ["ws-discover-short"] = ("xmpps://user:pass@example.ca?transport=WS", Ca with { Transport = UrlTransport.WebSocket }),
+        ["ws-tcp-explicit"] = ("xmpps://user:pass@example.ca?transport=tcp", Ca),
+        ["ws-explicit-url"] = ("xmpps://user:pass@example.ca?wsurl=wss%3A%2F%2Fchat.example.ca%2Fxmpp-websocket",
+            Ca with { Transport = UrlTransport.WebSocket, WsUrl = "wss://chat.example.ca/xmpp-websocket" }),
+        ["ws-explicit-url-port-query"] = ("xmpps://user:pass@example.ca?transport=websocket&wsurl=wss%3A%2F%2Fchat.example.ca%3A8443%2Fws%3Ftoken%3Dab%2Bc",
+            Ca with { Transport = UrlTransport.WebSocket, WsUrl = "wss://chat.example.ca:8443/ws?token=ab+c" }),
+        ["ws-plain-with-mode-none"] = ("xmpp://user:pass@example.ca?wsurl=ws%3A%2F%2F127.0.0.1%3A5280%2Fxmpp-websocket",
+            Ca with { Mode = XmppSecurityMode.None, Transport = UrlTransport.WebSocket, WsUrl = "ws://127.0.0.1:5280/xmpp-websocket" }),
+        ["ws-headers"] = ("xmpps://user:pass@example.ca?transport=websocket&+X-Token=t0k%26n&+Cookie=session%3Dabc%3B%20lang%3Den",
+            Ca with { Transport = UrlTransport.WebSocket, Headers = ["X-Token=t0k&n", "Cookie=session=abc; lang=en"] }),
+        ["ws-header-last-wins"] = ("xmpps://user:pass@example.ca?transport=websocket&+X-Token=a&+x-token=b",
+            Ca with { Transport = UrlTransport.WebSocket, Headers = ["x-token=b"] }),
         ["hash-in-password"] = ("xmpps://user:pa#ss@example.ca/#ops@conf.example.ca", Ca with { Password = "pa#ss", Targets = ["#ops@conf.example.ca"] }),
     };
 
@@ -197,6 +218,11 @@ public sealed class AppriseXmppUrlConformanceTests
         Assert.DoesNotContain(":" + Uri.EscapeDataString(plan.Password) + "@", plan.ToString(), StringComparison.Ordinal);
         Assert.Contains(":****@", plan.ToString(), StringComparison.Ordinal);
         Assert.Equal(plan.ToUrl(false), plan.ToString());
+        // Header values and the endpoint's query are credentials as well.
+        foreach (var header in plan.WebSocketHeaders)
+            Assert.Contains($"&+{header.Key}=****", plan.ToString(), StringComparison.Ordinal);
+        if (plan.WebSocketUri?.Query is { Length: > 1 } query)
+            Assert.DoesNotContain(Uri.EscapeDataString(query[1..]), plan.ToString(), StringComparison.Ordinal);
     }
 
     internal static void AssertPlan(Expected e, AppriseXmppUrl plan)
@@ -233,5 +259,12 @@ public sealed class AppriseXmppUrlConformanceTests
         Assert.Equal(e.Receipts, plan.Receipts);
         Assert.Equal(e.Subscribe, plan.Subscribe);
         Assert.Equal(e.Offline, plan.Offline);
+        Assert.Equal(e.Transport, plan.Transport);
+        Assert.Equal(e.WsUrl, plan.WebSocketUri?.OriginalString);
+        Assert.Equal(e.Headers, plan.WebSocketHeaders.Select(h => h.Key + "=" + h.Value).ToArray());
+        var client = plan.ToClientOptions();
+        Assert.Equal(e.WsUrl, client.WebSocketUri?.OriginalString);
+        Assert.Equal(e.Transport == UrlTransport.WebSocket && e.WsUrl is null, client.DiscoverWebSocket);
+        Assert.Equal(e.Headers, client.WebSocketHeaders.Select(h => h.Key + "=" + h.Value).ToArray());
     }
 }

@@ -57,6 +57,19 @@ public sealed class AppriseXmppUrlTests
     [InlineData("xmpp://user:pass@example.ca?receipts=maybe", AppriseUrlPart.Parameter, "receipts")]
     [InlineData("xmpp://user:pass@example.ca?subscribe=yes", AppriseUrlPart.Parameter, "subscribe")]
     [InlineData("xmpp://user:pass@example.ca?offline=queue", AppriseUrlPart.Parameter, "offline")]
+    [InlineData("xmpp://user:pass@example.ca?transport=bosh", AppriseUrlPart.Parameter, "transport")]
+    [InlineData("xmpps://user:pass@example.ca?wsurl=https%3A%2F%2Fexample.ca%2Fws", AppriseUrlPart.Parameter, "wsurl")]
+    [InlineData("xmpps://user:pass@example.ca?wsurl=%2Fxmpp-websocket", AppriseUrlPart.Parameter, "wsurl")]
+    [InlineData("xmpps://user:pass@example.ca?wsurl=ws%3A%2F%2Fexample.ca%2Fws", AppriseUrlPart.Parameter, "wsurl")]
+    [InlineData("xmpps://user:pass@example.ca?wsurl=wss%3A%2F%2Fu%3Ap%40example.ca%2Fws", AppriseUrlPart.Parameter, "wsurl")]
+    [InlineData("xmpps://user:pass@example.ca?wsurl=wss%3A%2F%2Fexample.ca%2Fws%23x", AppriseUrlPart.Parameter, "wsurl")]
+    [InlineData("xmpps://user:pass@example.ca?transport=tcp&wsurl=wss%3A%2F%2Fexample.ca%2Fws", AppriseUrlPart.Parameter, "wsurl")]
+    [InlineData("xmpps://user:pass@example.ca?+X-Token=abc", AppriseUrlPart.Parameter, "+X-Token")]
+    [InlineData("xmpps://user:pass@example.ca?transport=websocket&+X-Token=", AppriseUrlPart.Parameter, "+X-Token")]
+    [InlineData("xmpps://user:pass@example.ca?transport=websocket&+Bad%20Name=x", AppriseUrlPart.Parameter, "+Bad Name")]
+    [InlineData("xmpps://user:pass@example.ca?transport=websocket&+Host=evil.example", AppriseUrlPart.Parameter, "+Host")]
+    [InlineData("xmpps://user:pass@example.ca?transport=websocket&+Sec-WebSocket-Protocol=chat", AppriseUrlPart.Parameter, "+Sec-WebSocket-Protocol")]
+    [InlineData("xmpps://user:pass@example.ca?transport=websocket&+X-Token=a%0D%0AX-Evil:%201", AppriseUrlPart.Parameter, "+X-Token")]
     public void Malformed_urls_name_the_offending_part(string url, AppriseUrlPart part, string? parameter)
     {
         Assert.False(AppriseXmppUrl.TryParse(url, out var plan, out var error));
@@ -160,7 +173,7 @@ public sealed class AppriseXmppUrlTests
         var root = doc.RootElement;
         Assert.Equal(
             ["login_jid", "connect_host", "port", "mode", "verify", "targets", "invalid_targets", "subject", "nick", "scramplus",
-             "format", "overflow", "retry", "wait", "optional", "cto", "rto", "receipts", "subscribe", "offline", "url"],
+             "format", "overflow", "retry", "wait", "optional", "cto", "rto", "receipts", "subscribe", "offline", "transport", "url"],
             root.EnumerateObject().Select(p => p.Name).ToArray());
         Assert.Equal("bot@example.ca", root.GetProperty("login_jid").GetString());
         Assert.Equal("xmpp.example.ca", root.GetProperty("connect_host").GetString());
