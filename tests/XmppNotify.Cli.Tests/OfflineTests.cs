@@ -87,6 +87,28 @@ public class OfflineTests
     }
 
     [Fact]
+    public async Task Dry_run_shows_the_websocket_endpoint_and_header_names_never_their_values()
+    {
+        var explicitUrl = $"xmpps://alice:{EncodedPassword}@example.org/bob?wsurl=wss%3A%2F%2Fchat.example.org%2Fws%3Ftoken%3DQuerySecret9&+X-Token=HeaderSecret7&+Cookie=sid%3DCookieSecret8";
+        var discovered = $"xmpps://alice:{EncodedPassword}@example.org/bob?transport=websocket";
+        var result = await CliRunner.RunAsync(["--dry-run", explicitUrl, discovered]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        AssertNoPassword(result, EncodedPassword, TrickyPassword, "w/rd");
+        Assert.DoesNotContain("Secret7", result.Stdout + result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secret8", result.Stdout + result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secret9", result.Stdout + result.Stderr, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var items = json.RootElement.EnumerateArray().ToList();
+        Assert.Equal("websocket", items[0].GetProperty("transport").GetString());
+        Assert.Equal("wss://chat.example.org/ws?****", items[0].GetProperty("websocket_url").GetString());
+        Assert.Equal(["X-Token", "Cookie"], items[0].GetProperty("websocket_headers").EnumerateObject().Select(p => p.Name));
+        Assert.All(items[0].GetProperty("websocket_headers").EnumerateObject(), p => Assert.Equal("****", p.Value.GetString()));
+        Assert.Equal(JsonValueKind.Null, items[1].GetProperty("websocket_url").ValueKind);
+        Assert.Equal("https://example.org/.well-known/host-meta", items[1].GetProperty("websocket_discovery").GetString());
+    }
+
+    [Fact]
     public async Task Dry_run_prints_one_object_per_url_and_never_the_password()
     {
         var valid1 = $"xmpps://alice:{EncodedPassword}@example.org/bob/%23ops@conference.example.org?subject=yes";
@@ -101,7 +123,7 @@ public class OfflineTests
         Assert.Equal(3, items.Count);
 
         string[] planKeys = ["login_jid", "connect_host", "port", "mode", "verify", "targets", "invalid_targets", "subject", "nick",
-            "scramplus", "format", "overflow", "retry", "wait", "optional", "cto", "rto", "receipts", "subscribe", "offline", "url"];
+            "scramplus", "format", "overflow", "retry", "wait", "optional", "cto", "rto", "receipts", "subscribe", "offline", "transport", "url"];
         Assert.Equal(planKeys.Order(), items[0].EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(planKeys.Order(), items[1].EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(["error", "url"], items[2].EnumerateObject().Select(p => p.Name).Order());
