@@ -67,7 +67,12 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         await using var client = new XmppClient(clientOptions);
         try
         {
-            await client.LoginAsync(cancellationToken).ConfigureAwait(false);
+            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            XmppNotificationsTelemetry.Step("connect", ("server.address", url.ConnectHost), ("server.port", url.Port));
+            if (client.IsEncrypted)
+                XmppNotificationsTelemetry.Step("tls");
+            await client.AuthenticateAsync(cancellationToken).ConfigureAwait(false);
+            XmppNotificationsTelemetry.Step("authenticate", ("xmpp.sasl.mechanism", client.Mechanism));
             if (url.NeedsPresence(receipts))
                 await client.SendPresenceAsync(-1, cancellationToken).ConfigureAwait(false);
             var rooms = await JoinRoomsAsync(client, pending, cancellationToken).ConfigureAwait(false);
@@ -108,11 +113,13 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
                     continue;
                 }
                 sent[id] = index;
+                XmppNotificationsTelemetry.Step("send", ("messaging.message.id", id), ("messaging.destination.name", message.Target.Jid.ToString()));
                 if (person && receipts != ReceiptMode.Off)
                     awaitingReceipt.Add((id, index));
             }
             var confirmed = await WaitForReceiptsAsync(client, awaitingReceipt, cancellationToken).ConfigureAwait(false);
             var report = await client.DisconnectAsync(cancellationToken).ConfigureAwait(false);
+            XmppNotificationsTelemetry.Step("acknowledge", ("xmpp.acknowledged_count", report.Acknowledged.Count), ("xmpp.bounced_count", report.Bounced.Count));
             Record(report, sent, receipts, confirmed, client);
             return (NotifyFailureKind.None, null);
         }

@@ -26,8 +26,12 @@ public sealed partial class XmppNotifier : IXmppNotifier
     {
         ArgumentNullException.ThrowIfNull(urls);
         ArgumentNullException.ThrowIfNull(notifications);
-        var outcomes = await Task.WhenAll(urls.Distinct(StringComparer.Ordinal).Select(url => DeliverUrlAsync(url, notifications, cancellationToken))).ConfigureAwait(false);
-        return new NotifyResult(outcomes);
+        var distinct = urls.Distinct(StringComparer.Ordinal).ToList();
+        using var activity = XmppNotificationsTelemetry.StartDelivery(distinct.Count, notifications.Count);
+        var outcomes = await Task.WhenAll(distinct.Select(url => DeliverUrlAsync(url, notifications, cancellationToken))).ConfigureAwait(false);
+        var result = new NotifyResult(outcomes);
+        XmppNotificationsTelemetry.Finish(activity, result);
+        return result;
     }
 
     private async Task<UrlOutcome> DeliverUrlAsync(string url, IReadOnlyList<Notification> notifications, CancellationToken cancellationToken)
@@ -36,8 +40,11 @@ public sealed partial class XmppNotifier : IXmppNotifier
         {
             var redacted = UrlRedaction.Redact(url);
             LogInvalidUrl(_logger, redacted, error!.Message);
-            return new UrlOutcome(redacted, Optional: false, [], NotifyFailureKind.InvalidUrl, error.Message);
+            var invalid = new UrlOutcome(redacted, Optional: false, [], NotifyFailureKind.InvalidUrl, error.Message);
+            XmppNotificationsTelemetry.Finish(null, invalid, null, TimeSpan.Zero);
+            return invalid;
         }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         DeliveryPlan work;
         try
         {
@@ -50,7 +57,18 @@ public sealed partial class XmppNotifier : IXmppNotifier
             LogFailed(_logger, plan!.ToString(), plan.Optional, message);
             return new UrlOutcome(plan.ToString(), plan.Optional, [], NotifyFailureKind.Rejected, message);
         }
-        var outcome = await new UrlDelivery(plan!, work, _options, _logger).RunAsync(cancellationToken).ConfigureAwait(false);
+        var activity = XmppNotificationsTelemetry.StartUrl(plan!, work.Messages.Count);
+        UrlOutcome outcome;
+        try
+        {
+            outcome = await new UrlDelivery(plan!, work, _options, _logger).RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            activity?.Dispose();
+            throw;
+        }
+        XmppNotificationsTelemetry.Finish(activity, outcome, plan!.ConnectHost, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (outcome.Delivered)
             LogDelivered(_logger, outcome.Url, outcome.Targets.Count);
         else

@@ -29,8 +29,11 @@ internal sealed class XmppExtensionConfigProvider : IExtensionConfigProvider
         XmppConnectionResolver resolver,
         IXmppNotifier notifier,
         XmppContacts contacts,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        XmppMetricsForwarder metrics)
     {
+        // Taken so that the forwarder listens from the host's start; the container disposes it.
+        _ = metrics;
         _contacts = contacts;
         _options = options.Value;
         _configuration = configuration;

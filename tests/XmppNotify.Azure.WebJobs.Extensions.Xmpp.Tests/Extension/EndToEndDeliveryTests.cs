@@ -31,6 +31,9 @@ public sealed class EndToEndDeliveryTests(NotifierFixture fixture) : IClassFixtu
         Assert.Equal($"Disk\n{marker}", message.Body);
         Assert.DoesNotContain(fixture.Password("alice"), host.Logs.AllText, StringComparison.Ordinal);
         Assert.DoesNotContain(Uri.EscapeDataString(fixture.Password("alice")), host.Logs.AllText, StringComparison.Ordinal);
+        // The notifier's metrics reach the host's logging as WebJobs metrics (Application Insights customMetrics).
+        Assert.Contains(host.Logs.Entries, e => e.Contains(XmppNotificationsTelemetry.DeliveredCounter, StringComparison.Ordinal) && e.Contains("server.address=127.0.0.1", StringComparison.Ordinal));
+        Assert.Contains(host.Logs.Entries, e => e.Contains(XmppNotificationsTelemetry.DurationHistogram, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -46,6 +49,7 @@ public sealed class EndToEndDeliveryTests(NotifierFixture fixture) : IClassFixtu
         Assert.Equal(NotifyFailureKind.Authentication, Assert.Single(delivery.Result!.Urls).Failure);
         Assert.DoesNotContain(wrong, e.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(wrong, host.Logs.AllText, StringComparison.Ordinal);
+        Assert.Contains(host.Logs.Entries, e => e.Contains(XmppNotificationsTelemetry.FailedCounter, StringComparison.Ordinal) && e.Contains("error.type=authentication", StringComparison.Ordinal));
     }
 
     public static class Functions
