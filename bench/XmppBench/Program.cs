@@ -14,6 +14,10 @@ internal sealed record BenchSettings(int Iterations, int Warmup, int Messages, i
 
     /// <summary>Invocations of the fault campaign (default 1000).</summary>
     public int? Invocations { get; init; }
+
+    public int FuzzSeconds { get; init; } = 120;
+
+    public string? FuzzTarget { get; init; }
 }
 
 internal static class Program
@@ -24,12 +28,17 @@ internal static class Program
         Usage: dotnet run -c Release --project bench/XmppBench -- <suite> [options]
           suites:  client | cli | binding | all | rtt (by hand, as root: emulated WAN link, not part of all)
                    faults      fault campaign through the binding (not in all)
+                   linearity   parsers, formatter and stream reader timed at n and 2n up to the limits
+                   fuzz        random-edit fuzzing of the same in-process (--seconds, --target)
+                   fuzz-afl    SharpFuzz entry for AFL++ (--target NAME; see docs/benchmarks.md)
           options: --iterations N   timed iterations per measure (default 50)
                    --warmup N       warm-up iterations (default 5)
                    --messages N     messages in the one-session throughput run (default 10000)
                    --cli-runs N     runs of each CLI (default 20)
                    --concurrency N  concurrent binding invocations (default 200; faults: at most 50)
                    --invocations N  fault campaign invocations (default 1000)
+                   --seconds N      fuzz: how long (default 120)
+                   --target NAME    fuzz, fuzz-afl: one parser (names as printed by fuzz)
                    --nagle on|off|both   Prosody with stock Nagle, with tcp_nodelay, or both (default both)
                    --rtt-runs N     rtt: cold sends per sender, mode and server (default 7)
                    --rtt-ms N       rtt: emulated round-trip time (default 50)
@@ -79,6 +88,12 @@ internal static class Program
                 break;
             case "faults":
                 return await FaultSuite.RunAsync(settings, cancel.Token);
+            case "linearity":
+                return await InputSuite.LinearityAsync();
+            case "fuzz":
+                return await InputSuite.FuzzAsync(settings.FuzzSeconds, settings.FuzzTarget);
+            case "fuzz-afl":
+                return InputSuite.Afl(settings.FuzzTarget ?? throw new FormatException("fuzz-afl needs --target NAME."));
             case "all":
                 await ClientSuite.RunAsync(settings, cancel.Token);
                 Console.WriteLine();
@@ -113,6 +128,8 @@ internal static class Program
                 "--cli-runs" => settings with { CliRuns = Positive(value) },
                 "--concurrency" => settings with { Concurrency = Positive(value) },
                 "--invocations" => settings with { Invocations = Positive(value) },
+                "--seconds" => settings with { FuzzSeconds = Positive(value) },
+                "--target" => settings with { FuzzTarget = value },
                 "--nagle" => settings with
                 {
                     NagleModes = value switch

@@ -104,9 +104,11 @@ public static class MessageStanza
             throw SafeXml.Error(stanza, "The <message> carries <addresses> but none of them is a recipient (to, cc or bcc not yet delivered); there is nobody to send it to.");
         }
 
+        // A set beside the list: a linear scan per address made thousands of them quadratic (bench: XmppBench linearity).
+        var seen = new HashSet<string>(recipients, StringComparer.OrdinalIgnoreCase);
         foreach (var jid in addressed)
         {
-            if (!recipients.Contains(jid, StringComparer.OrdinalIgnoreCase))
+            if (seen.Add(jid))
             {
                 recipients.Add(jid);
             }

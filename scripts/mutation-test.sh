@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Mutation testing of the delivery-proof core with Stryker.NET (dotnet-stryker 5.1.0, a local tool: dotnet-tools.json).
+# One source file at a time, one test process (the machine is shared), fast unit tests only (no real-server tests):
+#   scripts/mutation-test.sh DeliveryTracker | UrlDelivery | XmppNotifier | AppriseParsing | Scram | all
+# Settings and the reasons for what is ignored: bench/stryker/stryker-config.json and bench/stryker/README.md.
+# Reports: .artifacts/stryker/<name>/reports/mutation-report.html (and .json); the score is printed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dotnet tool restore >/dev/null
+
+run() {
+  local name=$1 project=$2 tests=$3 file=$4 filter=$5
+  local out=".artifacts/stryker/$name"
+  mkdir -p "$out"
+  echo "== $name: $file with $tests"
+  (cd "$(dirname "$tests")" && dotnet stryker \
+    --config-file "$OLDPWD/bench/stryker/stryker-config.json" \
+    --project "$(basename "$project")" \
+    --test-project "$(basename "$tests")" \
+    --mutate "**/$file" \
+    --test-case-filter "$filter" \
+    --output "$OLDPWD/$out")
+}
+
+# Real-server tests (Integration, Notifier*Tests against Prosody) are left out: slow, and the replay tests pin the logic.
+client_filter='FullyQualifiedName!~Integration'
+notifier_filter='FullyQualifiedName!~NotifierDeliveryTests&FullyQualifiedName!~NotifierRestartTests&FullyQualifiedName!~Properties'
+case "${1:-all}" in
+  DeliveryTracker) run DeliveryTracker src/Xmpp.Client/Xmpp.Client.csproj tests/Xmpp.Client.Tests/Xmpp.Client.Tests.csproj DeliveryTracker.cs "$client_filter" ;;
+  Scram) run Scram src/Xmpp.Client/Xmpp.Client.csproj tests/Xmpp.Client.Tests/Xmpp.Client.Tests.csproj Sasl/SaslMechanismScram.cs "$client_filter" ;;
+  UrlDelivery) run UrlDelivery src/Xmpp.Notifications/Xmpp.Notifications.csproj tests/Xmpp.Notifications.Tests/Xmpp.Notifications.Tests.csproj UrlDelivery.cs "$notifier_filter" ;;
+  XmppNotifier) run XmppNotifier src/Xmpp.Notifications/Xmpp.Notifications.csproj tests/Xmpp.Notifications.Tests/Xmpp.Notifications.Tests.csproj XmppNotifier.cs "$notifier_filter" ;;
+  AppriseParsing) run AppriseParsing src/Xmpp.Notifications/Xmpp.Notifications.csproj tests/Xmpp.Notifications.Tests/Xmpp.Notifications.Tests.csproj Apprise/AppriseXmppUrl.Parsing.cs "$notifier_filter" ;;
+  all) for n in DeliveryTracker Scram AppriseParsing UrlDelivery XmppNotifier; do "$0" "$n"; done ;;
+  *) echo "usage: $0 DeliveryTracker|UrlDelivery|XmppNotifier|AppriseParsing|Scram|all" >&2; exit 2 ;;
+esac
