@@ -38,7 +38,7 @@ internal static class LearnedFeatures
 
     private static string Key(XmppClientOptions options) => string.Join('\n',
         options.Jid.Domain,
-        options.WebSocketUri?.ToString() ?? "",
+        options.WebSocketUri?.ToString() ?? (options.DiscoverWebSocket ? "websocket from host-meta" : ""),
         options.ConnectHost ?? "",
         options.Port?.ToString(CultureInfo.InvariantCulture) ?? "",
         options.Security.ToString());
