@@ -30,6 +30,7 @@ public static class XmppWebJobsBuilderExtensions
         builder.Services.TryAddSingleton<IXmppNotifier>(services =>
             new XmppNotifier(services.GetRequiredService<ILoggerFactory>().CreateLogger("Host.Bindings.Xmpp"), NotifierOptions(services)));
         builder.Services.TryAddSingleton<XmppMetricsForwarder>();
+        builder.Services.TryAddSingleton(services => new XmppInbox(NotifierOptions(services)));
         builder.Services.TryAddSingleton(services =>
             new XmppContacts(services.GetRequiredService<ILoggerFactory>().CreateLogger("Host.Bindings.Xmpp"), NotifierOptions(services)));
         builder.Services.TryAddSingleton(services =>

@@ -21,6 +21,7 @@ internal sealed class XmppExtensionConfigProvider : IExtensionConfigProvider
     private readonly XmppConnectionResolver _resolver;
     private readonly IXmppNotifier _notifier;
     private readonly XmppContacts _contacts;
+    private readonly XmppInbox _inbox;
     private readonly ILogger _logger;
 
     public XmppExtensionConfigProvider(
@@ -29,11 +30,13 @@ internal sealed class XmppExtensionConfigProvider : IExtensionConfigProvider
         XmppConnectionResolver resolver,
         IXmppNotifier notifier,
         XmppContacts contacts,
+        XmppInbox inbox,
         ILoggerFactory loggerFactory,
         XmppMetricsForwarder metrics)
     {
         // Taken so that the forwarder listens from the host's start; the container disposes it.
         _ = metrics;
+        _inbox = inbox;
         _contacts = contacts;
         _options = options.Value;
         _configuration = configuration;
@@ -61,12 +64,18 @@ internal sealed class XmppExtensionConfigProvider : IExtensionConfigProvider
         rule.BindToCollector<XmppMessageBatch>(CreateCollector);
 
         var presence = context.AddBindingRule<XmppPresenceAttribute>();
-        var converter = new XmppPresenceConverter(_options, ReadSetting, _resolver, _contacts);
+        var converter = new XmppInputConverter(_options, ReadSetting, _resolver, _contacts, _inbox);
         presence.BindToInput<ContactAvailability[]>(converter);
         presence.BindToInput<IReadOnlyList<ContactAvailability>>(async (attribute, ct) => await converter.ConvertAsync(attribute, ct).ConfigureAwait(false));
-        presence.BindToInput<JArray>(async (attribute, ct) => XmppPresenceConverter.ToJArray(await converter.ConvertAsync(attribute, ct).ConfigureAwait(false)));
+        presence.BindToInput<JArray>(async (attribute, ct) => XmppInputConverter.ToJArray(await converter.ConvertAsync(attribute, ct).ConfigureAwait(false)));
         presence.BindToInput<string>(async (attribute, ct) =>
-            XmppPresenceConverter.ToJArray(await converter.ConvertAsync(attribute, ct).ConfigureAwait(false)).ToString(Newtonsoft.Json.Formatting.None));
+            XmppInputConverter.ToJArray(await converter.ConvertAsync(attribute, ct).ConfigureAwait(false)).ToString(Newtonsoft.Json.Formatting.None));
+
+        var inbox = context.AddBindingRule<XmppInboxAttribute>();
+        inbox.BindToInput<InboxBatch>(converter);
+        inbox.BindToInput<JObject>(async (attribute, ct) => XmppInputConverter.ToJObject(await converter.ConvertAsync(attribute, ct).ConfigureAwait(false)));
+        inbox.BindToInput<string>(async (attribute, ct) =>
+            XmppInputConverter.ToJObject(await converter.ConvertAsync(attribute, ct).ConfigureAwait(false)).ToString(Newtonsoft.Json.Formatting.None));
 #pragma warning restore CS0618
     }
 
