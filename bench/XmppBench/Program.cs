@@ -51,6 +51,8 @@ internal static class Program
     {
         if (args is [ReceiverMode])
             return await ReceiverProcess.RunChildAsync();
+        if (args is [RttSuite.WarmSenderMode, var sends, var body])
+            return await RttSuite.RunWarmSenderAsync(int.Parse(sends, CultureInfo.InvariantCulture), body);
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
             Console.WriteLine(Usage);

@@ -15,6 +15,7 @@ namespace Xmpp.Bench;
 /// </summary>
 internal static class RttSuite
 {
+    public const string WarmSenderMode = "__warm-sender";
     private const string ServerAddress = "10.200.0.1";
     private const string ClientAddress = "10.200.0.2";
 
@@ -84,6 +85,9 @@ internal static class RttSuite
                             var (wall, trips, failed) = results[s];
                             table.Row(server.Label, directTls ? "direct TLS" : "STARTTLS", senders[s].Name, wall.Count, failed, wall.Median, wall.Min, wall.Max, trips.Median, (wall.Median / goMedian).ToString("0.00", CultureInfo.InvariantCulture));
                         }
+                        var warm = await RunWarmAsync(link, capture, server, port, directTls, prefix, settings, receiver, expected, cancellationToken);
+                        expected = warm.Expected;
+                        table.Row(server.Label, directTls ? "direct TLS" : "STARTTLS", "notifier, warm process (binding path)", warm.Wall.Count, warm.Failed, warm.Wall.Median, warm.Wall.Min, warm.Wall.Max, warm.Trips.Median, "");
                     }
                 }
                 finally
@@ -137,6 +141,84 @@ internal static class RttSuite
         var start = packets[0].Time;
         foreach (var p in packets)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {(p.Time - start) * 1000,8:0.0} ms  {(p.FromClient ? "client -> server" : "server -> client")}  {p.Flags,-4} {p.Payload,6} B"));
+    }
+
+    /// <summary>
+    /// The binding's delivery path in one long-lived process, as in a Functions host: a new connection per send, but the
+    /// process keeps what it learnt. This bench binary runs in the link's namespace and sends one warm-up and then
+    /// <see cref="BenchSettings.RttRuns"/> notifications through <c>XmppNotifier</c>; each send is timed inside the process.
+    /// </summary>
+    private static async Task<(Samples Wall, Samples Trips, int Failed, int Expected)> RunWarmAsync(string link, PacketCapture capture, RttServer server, int port,
+        bool directTls, string prefix, BenchSettings settings, ReceiverProcess receiver, int expected, CancellationToken cancellationToken)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find the benchmark executable.");
+        var info = new ProcessStartInfo(link) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(self);
+        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.Ordinal))
+            info.ArgumentList.Add(typeof(RttSuite).Assembly.Location);
+        info.ArgumentList.Add(WarmSenderMode);
+        info.ArgumentList.Add((settings.RttRuns + 1).ToString(CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(prefix + "from the notifier");
+        info.Environment["XMPP_URLS"] = $"xmpps://alice:{Uri.EscapeDataString(server.Password("alice"))}@{server.Server.Domain}:{port}/bob?xmpp={ServerAddress}" + (directTls ? "&mode=tls" : "");
+        info.Environment["SSL_CERT_FILE"] = server.Server.CaCertificatePemPath;
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the warm sender.");
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        var wall = new Samples();
+        var trips = new Samples();
+        var failed = 0;
+        while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+        {
+            // "send <i> <start unix s> <end unix s> <ms> <ok>"
+            var f = line.Split(' ');
+            if (f is not ["send", var index, var from, var to, var ms, var ok])
+                continue;
+            var delivered = ok == "ok" && await receiver.WaitForCountAsync(expected + 1, TimeSpan.FromSeconds(5), cancellationToken) > expected;
+            expected = delivered ? expected + 1 : await receiver.WaitForCountAsync(int.MaxValue, TimeSpan.Zero, cancellationToken);
+            if (index == "0")
+                continue;
+            if (!delivered)
+            {
+                failed++;
+                continue;
+            }
+            wall.AddMilliseconds(double.Parse(ms, CultureInfo.InvariantCulture));
+            await Task.Delay(settings.RttMs, cancellationToken);
+            var packets = capture.Between(double.Parse(from, CultureInfo.InvariantCulture) - 0.001, double.Parse(to, CultureInfo.InvariantCulture) + settings.RttMs / 1000.0, port);
+            // One connection per send: keep the packets of the connection that opened in this window.
+            var opened = packets.FirstOrDefault(p => p.FromClient && p.Flags.Contains('S', StringComparison.Ordinal));
+            var connection = opened is null ? packets : packets.Where(p => p.ClientPort == opened.ClientPort).ToList();
+            var count = CountRoundTrips(connection, settings.RttMs / 1000.0);
+            trips.AddMilliseconds(count);
+            if (index == "1" && settings.RttTrace)
+                PrintTrace($"{server.Label}, {(directTls ? "direct TLS" : "STARTTLS")}, warm notifier: {count} round trips", connection);
+        }
+        await process.WaitForExitAsync(cancellationToken);
+        var errors = (await stderr).Trim();
+        if (errors.Length > 0)
+            Console.WriteLine("  warm sender: " + errors);
+        return (wall, trips, failed, expected);
+    }
+
+    /// <summary>The child side of <see cref="RunWarmAsync"/>: sequential notifications from one process, each timed.</summary>
+    public static async Task<int> RunWarmSenderAsync(int sends, string body)
+    {
+        var urls = new[] { Environment.GetEnvironmentVariable("XMPP_URLS") ?? throw new InvalidOperationException("XMPP_URLS is not set.") };
+        var notifier = new Xmpp.Notifications.XmppNotifier();
+        for (var i = 0; i < sends; i++)
+        {
+            var from = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+            var started = Stopwatch.GetTimestamp();
+            var result = await notifier.NotifyAsync(urls, [new Xmpp.Notifications.Notification(null, body)], CancellationToken.None);
+            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var to = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"send {i} {from:0.000} {to:0.000} {ms:0.0} {(result.Success ? "ok" : "failed")}"));
+            if (!result.Success)
+                Console.Error.WriteLine(result.Describe());
+            // Let the capture and the receiver settle between sends, as between invocations.
+            await Task.Delay(300);
+        }
+        return 0;
     }
 
     private static Sender XmppNotify(string executable, RttServer server, int port, bool directTls, string prefix) =>
@@ -286,7 +368,7 @@ internal static class RttSuite
     }
 }
 
-internal sealed record CapturedPacket(double Time, bool FromClient, int ServerPort, string Flags, int Payload);
+internal sealed record CapturedPacket(double Time, bool FromClient, int ServerPort, int ClientPort, string Flags, int Payload);
 
 /// <summary>tools/capture.py on the link device: timestamps, direction, flags and sizes of TCP packets (no contents).</summary>
 internal sealed class PacketCapture : IAsyncDisposable
@@ -330,7 +412,8 @@ internal sealed class PacketCapture : IAsyncDisposable
             var fromClient = f[1] == "10.200.0.2";
             _packets.Enqueue(new CapturedPacket(
                 double.Parse(f[0], CultureInfo.InvariantCulture), fromClient,
-                int.Parse(fromClient ? f[4] : f[2], CultureInfo.InvariantCulture), f[5], int.Parse(f[6], CultureInfo.InvariantCulture)));
+                int.Parse(fromClient ? f[4] : f[2], CultureInfo.InvariantCulture), int.Parse(fromClient ? f[2] : f[4], CultureInfo.InvariantCulture),
+                f[5], int.Parse(f[6], CultureInfo.InvariantCulture)));
         }
     }
 
