@@ -109,7 +109,8 @@ internal static class RttSuite
     /// <summary>
     /// Network round trips of one connection, seen at the server end of the link: a client packet (SYN, data or FIN;
     /// bare ACKs and resets do not count) opens a new round trip when the server sent something (not a bare ACK) after
-    /// the previous round trip began and at least ~one RTT before this packet arrived, i.e. the client waited for it.
+    /// the previous round trip began and at least half an RTT before this packet arrived (an answer cannot come sooner; the
+    /// margin absorbs capture timestamps that lag on a busy machine), i.e. the client waited for it.
     /// The TCP handshake therefore counts as one, the TLS 1.3 handshake as one, each request/answer as one, and a
     /// final close that follows the last answer as one; a wait for the server's stream close adds one more.
     /// </summary>
@@ -123,7 +124,7 @@ internal static class RttSuite
         var roundStart = client[0].Time;
         foreach (var packet in client.Skip(1))
         {
-            if (server.Any(t => t > roundStart && t <= packet.Time - 0.8 * rttSeconds))
+            if (server.Any(t => t > roundStart && t <= packet.Time - 0.5 * rttSeconds))
             {
                 trips++;
                 roundStart = packet.Time;
