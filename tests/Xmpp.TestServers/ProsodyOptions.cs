@@ -26,6 +26,12 @@ public sealed class ProsodyOptions
     /// <summary>mod_mam (XEP-0313 message archive, every message archived); off, only offline storage keeps messages.</summary>
     public bool Archive { get; init; }
 
+    /// <summary>
+    /// A directory served by mod_http_files at the HTTP(S) root, e.g. one holding <c>.well-known/host-meta</c> (XEP-0156,
+    /// which Prosody 0.12 and Debian's prosody-modules do not generate); null for none.
+    /// </summary>
+    public string? HttpFilesDirectory { get; init; }
+
     /// <summary>Raw Lua inserted into the global section, just before the VirtualHost (it may open its own sections).</summary>
     public string? ExtraConfig { get; init; }
 

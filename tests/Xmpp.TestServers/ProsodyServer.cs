@@ -204,6 +204,13 @@ public sealed class ProsodyServer : IXmppTestServer
             optional.Add("\"http\"; \"websocket\";");
         }
 
+        var httpFiles = string.Empty;
+        if (options.HttpFilesDirectory is { } files)
+        {
+            optional.Add("\"http_files\";");
+            httpFiles = $"http_files_dir = \"{files}\"\nhttp_paths = {{ files = \"/\" }}\n";
+        }
+
         if (options.Archive)
         {
             optional.Add("\"mam\";");
@@ -224,7 +231,7 @@ public sealed class ProsodyServer : IXmppTestServer
             ["PASSWORD_HASH"] = options.PasswordHash,
             ["REQUIRE_ENCRYPTION"] = options.AllowPlaintext ? "false" : "true",
             ["ALLOW_PLAIN"] = options.AllowPlaintext ? "true" : "false",
-            ["EXTRA_CONFIG"] = ExtraListen() + (options.ExtraConfig ?? string.Empty),
+            ["EXTRA_CONFIG"] = ExtraListen() + httpFiles + (options.ExtraConfig ?? string.Empty),
         };
         File.WriteAllText(ConfigPath, ConfigTemplate.Render("prosody.cfg.lua.in", values));
     }

@@ -220,3 +220,57 @@ public sealed class WebSocketDeliveryTests(NotifierFixture server) : IClassFixtu
             Lines.Enqueue(formatter(state, exception) + (exception is null ? "" : "\n" + exception));
     }
 }
+
+/// <summary>A Prosody that serves its own host-meta (a static file through mod_http_files) on its HTTPS port.</summary>
+public sealed class HostMetaProsodyFixture : NotifierFixture, IDisposable
+{
+    public void Dispose() => Directory.Delete(FilesDirectory, recursive: true);
+
+    public string FilesDirectory { get; } = Directory.CreateTempSubdirectory("xmpp-host-meta-").FullName;
+
+    protected override Xmpp.TestServers.ProsodyOptions? ServerOptions => new() { HttpFilesDirectory = FilesDirectory };
+
+    /// <summary>Writes <c>.well-known/host-meta</c>; Prosody reads it from disk on each request.</summary>
+    public void PublishHostMeta(string xrd)
+    {
+        Directory.CreateDirectory(Path.Combine(FilesDirectory, ".well-known"));
+        File.WriteAllText(Path.Combine(FilesDirectory, ".well-known", "host-meta"), xrd);
+    }
+}
+
+/// <summary>Discovery end to end on Prosody alone: its HTTPS port serves host-meta and the WebSocket it points to.</summary>
+public sealed class ProsodyHostMetaTests(HostMetaProsodyFixture server) : IClassFixture<HostMetaProsodyFixture>
+{
+    [Fact]
+    public async Task Host_meta_published_by_prosody_leads_to_its_websocket()
+    {
+        var endpoint = $"wss://localhost:{server.Server.HttpsPort}/xmpp-websocket";
+        server.PublishHostMeta("<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>"
+            + $"<Link rel='urn:xmpp:alt-connections:websocket' href='{endpoint}'/></XRD>\n");
+        await using var bob = await server.IndependentReceiverAsync("bob");
+        var connects = new ConcurrentQueue<int>();
+        var body = $"discovered on prosody {Guid.NewGuid():N}";
+        var result = await server.Notifier(o =>
+        {
+            o.HostMetaBase = new Uri($"https://localhost:{server.Server.HttpsPort}/");
+            o.ProtocolLogger = new PortLog(connects);
+        }).NotifyAsync([server.Url("alice", "bob", "transport=websocket")], [new Notification(null, body)], default);
+
+        Assert.True(result.Success, result.Describe());
+        await bob.WaitForMessageAsync(m => m.Body == body, TimeSpan.FromSeconds(10));
+        Assert.Equal([server.Server.HttpsPort], connects.ToArray());
+    }
+
+    private sealed class PortLog(ConcurrentQueue<int> ports) : IProtocolLogger
+    {
+        public void LogConnect(string host, int port, SecureSocketOptions security) => ports.Enqueue(port);
+
+        public void LogClient(string text)
+        {
+        }
+
+        public void LogServer(string text)
+        {
+        }
+    }
+}
