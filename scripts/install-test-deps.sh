@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine (as root): the XMPP servers the integration tests
-# start privately (Prosody, ejabberd) and the independent peers they check delivery with (slixmpp, go-sendxmpp).
+# start privately (Prosody, ejabberd), the independent peers they check delivery with (slixmpp, go-sendxmpp) and
+# Apprise, the client that drives the Apprise API endpoint (apprise:// URLs).
 # The system services these packages start are stopped: tests run their own instances on free loopback ports.
 set -euo pipefail
-packages=(prosody ejabberd python3-slixmpp go-sendxmpp lua-unbound openssl time)
+packages=(prosody ejabberd python3-slixmpp go-sendxmpp lua-unbound openssl time apprise)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -42,4 +42,19 @@ public sealed class XmppMessage
     /// </summary>
     [JsonPropertyName("extensionXml")]
     public string? ExtensionXml { get; set; }
+
+    /// <summary>
+    /// Apprise tag selection for this message, replacing the binding's <c>Tag</c>: <c>ops</c>, <c>ops,db</c> (URLs
+    /// tagged both), <c>ops;dev</c> (either), <c>all</c>. Applies when the connection is an Apprise configuration.
+    /// </summary>
+    [JsonPropertyName("tag")]
+    public string? Tag { get; set; }
+
+    /// <summary>
+    /// Selects a stored configuration under the binding's connection setting: the app setting
+    /// <c>&lt;Connection&gt;__&lt;key&gt;</c> (1 to 128 letters, digits, <c>_</c> or <c>-</c>) instead of the setting itself.
+    /// This is how <c>POST /api/notify/{key}</c> (the Apprise API's route) picks a configuration.
+    /// </summary>
+    [JsonPropertyName("key")]
+    public string? Key { get; set; }
 }

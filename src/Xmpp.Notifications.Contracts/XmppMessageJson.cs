@@ -86,6 +86,8 @@ public static class XmppMessageJson
             WriteIfSet(writer, "type", message.Type);
             WriteIfSet(writer, "id", message.Id);
             WriteIfSet(writer, "extensionXml", message.ExtensionXml);
+            WriteIfSet(writer, "tag", message.Tag);
+            WriteIfSet(writer, "key", message.Key);
             writer.WriteEndObject();
         }
 
@@ -122,6 +124,8 @@ public static class XmppMessageJson
             Type = item.GetString("type"),
             Id = item.GetString("id"),
             ExtensionXml = item.GetString("extensionXml"),
+            Tag = item.GetString("tag"),
+            Key = item.GetString("key"),
         };
         var where = item.Path.Length == 0 ? "The message" : $"The message at {item.Path}";
         try
@@ -192,6 +196,16 @@ public static class XmppMessageJson
         if (message.ExtensionXml is not null)
         {
             message.ExtensionXml = ExtensionXml.Validate(message.ExtensionXml, where);
+        }
+
+        if (message.Key is not null && !Requests.AppriseApiNotify.IsValidKey(message.Key))
+        {
+            throw new NotificationFormatException($"{where} has a \"key\" that is not 1 to 128 letters, digits, '_' or '-'.", "key", null, null);
+        }
+
+        if (message.Tag is not null && !Requests.AppriseApiNotify.IsValidBindingTag(message.Tag))
+        {
+            throw new NotificationFormatException($"{where} has a \"tag\" with characters a tag cannot have; tags are letters, digits, '_', '-' and '.', joined by ',' (all of) or ';' (any of).", "tag", null, null);
         }
     }
 

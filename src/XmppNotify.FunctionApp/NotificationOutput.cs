@@ -74,7 +74,7 @@ public sealed class NotificationOutput
         };
     }
 
-    private static async Task<HttpResponseData> TextAsync(HttpRequestData request, HttpStatusCode status, string text, CancellationToken cancellationToken)
+    internal static async Task<HttpResponseData> TextAsync(HttpRequestData request, HttpStatusCode status, string text, CancellationToken cancellationToken)
     {
         var response = request.CreateResponse(status);
         response.Headers.Add("Content-Type", "text/plain; charset=utf-8");

@@ -33,10 +33,10 @@ public sealed class FunctionAppFixture : IAsyncLifetime
     {
         var appDirectory = FunctionAppOutput.Require();
         await Xmpp.InitializeAsync();
-        var settings = Settings(Xmpp.Url("alice", "bob"));
+        var settings = Settings(Xmpp.Url("alice", "bob"), AppriseConfiguration());
         var notifierOptions = new XmppNotifierOptions { ConfigureClient = o => o.TrustedRoots = [Xmpp.Server.CaCertificate] };
         _outputs = await OutputBindingHost.StartAsync(settings, notifierOptions);
-        _wrongPasswordOutputs = await OutputBindingHost.StartAsync(Settings(Xmpp.Url("alice", "bob", password: WrongPassword)), notifierOptions);
+        _wrongPasswordOutputs = await OutputBindingHost.StartAsync(Settings(Xmpp.Url("alice", "bob", password: WrongPassword), AppriseConfiguration(WrongPassword)), notifierOptions);
         _host = await FunctionsHostHarness.StartAsync(appDirectory, settings.AsReadOnly());
     }
 
@@ -60,9 +60,22 @@ public sealed class FunctionAppFixture : IAsyncLifetime
         await Xmpp.DisposeAsync();
     }
 
+    /// <summary>
+    /// The Apprise API key <see cref="AppriseKey"/>'s stored configuration (Apprise TEXT): carol's URL tagged ops and db,
+    /// bob's tagged dev; with a wrong password for the JobHost whose deliveries fail.
+    /// </summary>
+    public string AppriseConfiguration(string? password = null) => $"""
+        # Apprise configuration for POST /api/notify/{AppriseKey}
+        ops, db={Xmpp.Url("alice", "carol", password: password)}
+        dev={Xmpp.Url("alice", "bob", password: password)}
+        """;
+
+    public const string AppriseKey = "ops_team";
+
     /// <summary>The app settings, as the host gives them to itself (the extension) and to the worker (environment).</summary>
-    private static Dictionary<string, string?> Settings(string xmppConnection) => new(StringComparer.Ordinal)
+    private static Dictionary<string, string?> Settings(string xmppConnection, string appriseConfiguration) => new(StringComparer.Ordinal)
     {
+        ["XmppConnection__" + AppriseKey] = appriseConfiguration,
         ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
         ["XmppStorageQueueConnection"] = "UseDevelopmentStorage=true",
         ["XmppStorageQueueName"] = QueueName,

@@ -22,7 +22,10 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
     private readonly IXmppNotifier _notifier;
     private readonly ILogger _logger;
     private readonly object _gate = new();
-    private List<Notification> _pending = [];
+    private List<Routed> _pending = [];
+
+    /// <summary>A message and where it goes: the setting (the binding's, or a keyed configuration under it) and the tag.</summary>
+    private sealed record Routed(Notification Notification, string SettingName, string? Tag);
 
     public XmppMessageAsyncCollector(
         XmppAttribute attribute,
@@ -44,20 +47,32 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
     public Task AddAsync(XmppMessage item, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
-        Enqueue([XmppMessageConversion.ToNotification(item, _attribute)]);
+        Enqueue([Route(item)]);
         return Task.CompletedTask;
     }
 
     Task IAsyncCollector<XmppMessageBatch>.AddAsync(XmppMessageBatch item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
-        Enqueue(item.Messages.Select(m => XmppMessageConversion.ToNotification(m, _attribute)).ToList());
+        Enqueue(item.Messages.Select(Route).ToList());
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A message's <see cref="XmppMessage.Key"/> selects the configuration <c>&lt;setting&gt;__&lt;key&gt;</c> (a child of
+    /// the binding's setting, never another setting); its <see cref="XmppMessage.Tag"/> replaces the binding's.
+    /// </summary>
+    private Routed Route(XmppMessage message) => new(
+        XmppMessageConversion.ToNotification(message, _attribute),
+        string.IsNullOrEmpty(message.Key) ? _settingName : $"{_settingName}__{message.Key}",
+        message.Tag ?? _attribute.Tag);
+
+    /// <summary>App settings <c>A__b</c> are configuration keys <c>A:b</c> once the host has read the environment.</summary>
+    private string? ReadSetting(string name) => _readSetting(name) ?? (name.Contains("__", StringComparison.Ordinal) ? _readSetting(name.Replace("__", ":", StringComparison.Ordinal)) : null);
+
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        List<Notification> notifications;
+        List<Routed> notifications;
         lock (_gate)
         {
             notifications = _pending;
@@ -73,7 +88,11 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
         timeout.CancelAfter(_options.DeliveryTimeout);
         try
         {
-            await DeliverAsync(notifications, timeout.Token).ConfigureAwait(false);
+            // Each configuration and tag is one delivery; most invocations have exactly one.
+            foreach (var group in notifications.GroupBy(n => (n.SettingName, n.Tag)))
+            {
+                await DeliverAsync(group.Key.SettingName, group.Key.Tag, group.Select(n => n.Notification).ToList(), timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -82,7 +101,7 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
         }
     }
 
-    private void Enqueue(List<Notification> notifications)
+    private void Enqueue(List<Routed> notifications)
     {
         lock (_gate)
         {
@@ -97,15 +116,15 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
         }
     }
 
-    private async Task DeliverAsync(List<Notification> notifications, CancellationToken cancellationToken)
+    private async Task DeliverAsync(string settingName, string? tag, List<Notification> notifications, CancellationToken cancellationToken)
     {
         // Distinct, because the notifier reports one outcome per distinct URL and the rotation retry matches them by position.
-        var resolved = Select(await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false));
+        var resolved = Select(settingName, tag, await _resolver.ResolveAsync(settingName, ReadSetting(settingName), cancellationToken).ConfigureAwait(false));
         if (resolved.RemoveAll(u => ConsoleSink.Is(u.Url)) > 0)
         {
             foreach (var notification in notifications)
             {
-                LogConsoleSink(_logger, _settingName, ConsoleSink.Describe(notification));
+                LogConsoleSink(_logger, settingName, ConsoleSink.Describe(notification));
             }
 
             if (resolved.Count == 0)
@@ -119,16 +138,16 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
 
         if (!result.Success)
         {
-            result = await RetryAfterRotationAsync(resolved, result, notifications, cancellationToken).ConfigureAwait(false);
+            result = await RetryAfterRotationAsync(settingName, tag, resolved, result, notifications, cancellationToken).ConfigureAwait(false);
         }
 
         if (!result.Success)
         {
-            LogDeliveryFailed(_logger, notifications.Count, _settingName, result.Describe());
+            LogDeliveryFailed(_logger, notifications.Count, settingName, result.Describe());
             throw new XmppDeliveryException(result);
         }
 
-        LogDelivered(_logger, notifications.Count, urls.Count, _settingName);
+        LogDelivered(_logger, notifications.Count, urls.Count, settingName);
     }
 
     /// <summary>
@@ -136,7 +155,7 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
     /// secret: read the secret again and retry, once, only the URLs that failed that way and have changed.
     /// </summary>
     private async Task<NotifyResult> RetryAfterRotationAsync(
-        List<ResolvedXmppUrl> resolved, NotifyResult result, List<Notification> notifications, CancellationToken cancellationToken)
+        string settingName, string? tag, List<ResolvedXmppUrl> resolved, NotifyResult result, List<Notification> notifications, CancellationToken cancellationToken)
     {
         // The notifier reports one outcome per URL, in order; without that correspondence we cannot tell which URL failed.
         if (result.Urls.Count != resolved.Count)
@@ -157,7 +176,7 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
             _resolver.Invalidate(secretUri);
         }
 
-        var reread = Select(await _resolver.ResolveAsync(_settingName, _readSetting(_settingName), cancellationToken).ConfigureAwait(false));
+        var reread = Select(settingName, tag, await _resolver.ResolveAsync(settingName, ReadSetting(settingName), cancellationToken).ConfigureAwait(false));
         var previous = resolved.Select(u => u.Url).ToHashSet(StringComparer.Ordinal);
         List<int> retryIndexes;
         List<string> retryUrls;
@@ -175,11 +194,11 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
 
         if (retryUrls.Count == 0)
         {
-            LogNoRotation(_logger, _settingName);
+            LogNoRotation(_logger, settingName);
             return result;
         }
 
-        LogRetryingAfterRotation(_logger, retryUrls.Count, _settingName);
+        LogRetryingAfterRotation(_logger, retryUrls.Count, settingName);
         var retry = await _notifier.NotifyAsync(retryUrls, notifications, cancellationToken).ConfigureAwait(false);
         var replaced = retryIndexes.ToHashSet();
         var merged = result.Urls.Where((_, i) => !replaced.Contains(i)).Concat(retry.Urls).ToList();
@@ -187,24 +206,24 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
     }
 
     /// <summary>The URLs the attribute's Apprise tag selects, each once; none selected is an error, not a silent success.</summary>
-    private List<ResolvedXmppUrl> Select(IReadOnlyList<ResolvedXmppUrl> urls)
+    private static List<ResolvedXmppUrl> Select(string settingName, string? tag, IReadOnlyList<ResolvedXmppUrl> urls)
     {
         AppriseTagFilter filter;
         try
         {
-            filter = AppriseTagFilter.FromOptions(string.IsNullOrWhiteSpace(_attribute.Tag) ? [] : [_attribute.Tag]);
+            filter = AppriseTagFilter.FromOptions(string.IsNullOrWhiteSpace(tag) ? [] : [tag]);
         }
         catch (ArgumentException e)
         {
-            throw new XmppConnectionException($"The Tag of the XMPP binding is not valid: {e.Message}", e);
+            throw new XmppConnectionException($"The Tag of the XMPP binding or message is not valid: {e.Message}", e);
         }
 
         var selected = urls.Where(u => filter.Matches(u.Tags)).DistinctBy(u => u.Url, StringComparer.Ordinal).ToList();
         if (selected.Count == 0 && urls.Count > 0)
         {
             throw new XmppConnectionException(filter.IsUntagged
-                ? $"Every URL of the XMPP connection setting '{_settingName}' has an Apprise tag and the binding names none; set Tag (\"all\" selects every URL)."
-                : $"No URL of the XMPP connection setting '{_settingName}' carries the tag(s) {filter}; nothing was sent.");
+                ? $"Every URL of the XMPP connection setting '{settingName}' has an Apprise tag and neither the binding nor the message names one; set Tag (\"all\" selects every URL)."
+                : $"No URL of the XMPP connection setting '{settingName}' carries the tag(s) {filter}; nothing was sent.");
         }
 
         return selected;

@@ -35,7 +35,8 @@ public sealed class OutputBindingHost : IAsyncDisposable
     public static async Task<OutputBindingHost> StartAsync(IDictionary<string, string?> appSettings, XmppNotifierOptions notifierOptions) =>
         new(await JobHostRunner.StartAsync(
             typeof(HostFunctions),
-            appSettings,
+            // The host reads app settings from the environment, where A__b is the configuration key A:b.
+            appSettings.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => s.Value, StringComparer.OrdinalIgnoreCase),
             notifier: null,
             services: s => s.AddSingleton(notifierOptions)).ConfigureAwait(false));
 
