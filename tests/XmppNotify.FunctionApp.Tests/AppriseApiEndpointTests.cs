@@ -43,7 +43,7 @@ public sealed class AppriseApiEndpointTests(FunctionAppFixture app)
         var marker = Guid.NewGuid().ToString("N");
         AssertSent(await PostAsync(Route, "application/json", $$"""{"title":"Disk","body":"{{marker}}","type":"warning","tag":"ops db"}"""));
         var received = await carol.WaitForMessageAsync(m => m.Body?.Contains(marker, StringComparison.Ordinal) == true, TimeSpan.FromSeconds(10));
-        Assert.StartsWith("Disk", received.Body, StringComparison.Ordinal);
+        Assert.StartsWith("[WARNING] Disk", received.Body, StringComparison.Ordinal);
 
         // A form with tag=dev goes to bob; bob's first message being that one proves the first never reached him.
         var second = Guid.NewGuid().ToString("N");
