@@ -34,6 +34,18 @@ public sealed class XmppOptions : IOptionsFormatter
     /// <summary>How long URLs read from a Key Vault secret are reused before the secret is read again.</summary>
     public TimeSpan SecretCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long after its TTL ended a secret that was read successfully keeps serving while Key Vault is unreachable,
+    /// times out, throttles or fails with 5xx (each use logs a warning). After that, delivery fails with the vault's error.
+    /// </summary>
+    public TimeSpan SecretGracePeriod { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Host suffixes a Key Vault secret URI may have; empty means those of Key Vault and Managed HSM in every Azure cloud
+    /// (<see cref="KeyVault.XmppConnectionResolver.KeyVaultHostSuffixes"/>). Any other host is refused unread.
+    /// </summary>
+    public IList<string> KeyVaultHostSuffixes { get; } = [];
+
     /// <summary>Limit for reading one Key Vault secret.</summary>
     public TimeSpan KeyVaultTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -59,5 +71,6 @@ public sealed class XmppOptions : IOptionsFormatter
         [nameof(MaxMessagesPerInvocation)] = MaxMessagesPerInvocation,
         [nameof(SecretCacheTtl)] = SecretCacheTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         [nameof(KeyVaultTimeout)] = KeyVaultTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        [nameof(SecretGracePeriod)] = SecretGracePeriod.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
     }.ToString(Newtonsoft.Json.Formatting.Indented);
 }

@@ -38,7 +38,8 @@ public static class XmppWebJobsBuilderExtensions
             var options = services.GetRequiredService<IOptions<XmppOptions>>().Value;
             return new XmppConnectionResolver(
                 options.KeyVaultCredential, options.KeyVaultClientOptions, options.SecretCacheTtl, options.KeyVaultTimeout,
-                services.GetService<TimeProvider>());
+                services.GetService<TimeProvider>(), options.SecretGracePeriod, options.KeyVaultHostSuffixes.ToList(),
+                services.GetRequiredService<ILoggerFactory>().CreateLogger("Host.Bindings.Xmpp"));
         });
 
         return builder;

@@ -4,6 +4,8 @@ using Azure.Core;
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
 using Xmpp.Notifications.Apprise;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp.KeyVault;
 
@@ -14,7 +16,7 @@ namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp.KeyVault;
 /// one or more Apprise URLs in the same format. Secrets are read with <see cref="SecretClient"/> and cached for a TTL;
 /// <see cref="Invalidate"/> drops one so a rotated password is picked up. Errors name settings and secret URIs, never values.
 /// </summary>
-public sealed class XmppConnectionResolver
+public sealed partial class XmppConnectionResolver
 {
     private readonly Lazy<TokenCredential> _credential;
     private readonly SecretClientOptions? _clientOptions;
@@ -23,14 +25,34 @@ public sealed class XmppConnectionResolver
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<Uri, SecretClient> _clients = new();
     private readonly ConcurrentDictionary<string, CacheEntry> _cache = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, LastGood> _lastGood = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TimeSpan _gracePeriod;
+    private readonly IReadOnlyList<string> _vaultHostSuffixes;
+    private readonly ILogger _logger;
+
+    /// <summary>
+    /// The DNS suffixes of Key Vault and Managed HSM in the public and sovereign clouds. A secret URI on any other host
+    /// is refused before a request is made: the request would carry the function app's Azure AD token there.
+    /// </summary>
+    public static IReadOnlyList<string> KeyVaultHostSuffixes { get; } =
+    [
+        ".vault.azure.net", ".vault.azure.cn", ".vault.usgovcloudapi.net", ".vault.microsoftazure.de",
+        ".managedhsm.azure.net", ".managedhsm.azure.cn", ".managedhsm.usgovcloudapi.net", ".managedhsm.microsoftazure.de",
+    ];
 
     public XmppConnectionResolver(
         TokenCredential? credential = null,
         SecretClientOptions? clientOptions = null,
         TimeSpan? cacheTtl = null,
         TimeSpan? timeout = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        TimeSpan? gracePeriod = null,
+        IReadOnlyList<string>? vaultHostSuffixes = null,
+        ILogger? logger = null)
     {
+        _gracePeriod = gracePeriod ?? TimeSpan.FromHours(1);
+        _vaultHostSuffixes = vaultHostSuffixes is { Count: > 0 } ? vaultHostSuffixes : KeyVaultHostSuffixes;
+        _logger = logger ?? NullLogger.Instance;
         // DefaultAzureCredential probes the environment when created: only pay for it when a secret is read.
         _credential = credential is null ? new Lazy<TokenCredential>(() => new DefaultAzureCredential()) : new Lazy<TokenCredential>(credential);
         _clientOptions = clientOptions;
@@ -69,10 +91,20 @@ public sealed class XmppConnectionResolver
     {
         ArgumentNullException.ThrowIfNull(secretUri);
         _cache.TryRemove(CacheKey(secretUri), out _);
+        // The value failed (a rotated password): it must not come back as a fallback while the vault is down.
+        _lastGood.TryRemove(CacheKey(secretUri), out _);
     }
 
     private Task<IReadOnlyList<TaggedUrl>> GetSecretUrlsAsync(KeyVaultSecretIdentifier secret, CancellationToken cancellationToken)
     {
+        var host = secret.VaultUri.Host;
+        if (!_vaultHostSuffixes.Any(suffix => host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && host.Length > suffix.TrimStart('.').Length))
+        {
+            throw new XmppConnectionException(
+                $"The secret URI {secret.SourceId} is not on a Key Vault host ({string.Join(", ", _vaultHostSuffixes.Select(h => "*" + h))}); " +
+                "it was not read, because the request would carry the app's Azure AD token to that host.");
+        }
+
         string key = CacheKey(secret.SourceId);
         var now = _time.GetUtcNow();
         if (_cache.TryGetValue(key, out var cached) && cached.Expires > now && !cached.Value.IsFaulted && !cached.Value.IsCanceled)
@@ -82,10 +114,42 @@ public sealed class XmppConnectionResolver
 
         // Concurrent invocations share one read, which therefore is bounded by its own timeout rather than by one
         // caller's token; a failed read is never reused.
-        var fresh = new CacheEntry(new Lazy<Task<IReadOnlyList<TaggedUrl>>>(() => ReadSecretAsync(secret)), now + _cacheTtl);
+        CacheEntry? fresh = null;
+        fresh = new CacheEntry(new Lazy<Task<IReadOnlyList<TaggedUrl>>>(() => ReadWithGraceAsync(secret, key, fresh!)), now + _cacheTtl);
         var entry = _cache.AddOrUpdate(key, fresh, (_, existing) =>
             existing.Expires > now && !existing.Value.IsFaulted && !existing.Value.IsCanceled ? existing : fresh);
         return entry.Value.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads the secret; when the vault is unreachable, times out, throttles or answers 5xx, a value read successfully
+    /// within the grace period (counted from when its TTL ended) keeps serving, with a warning. A vault that answers
+    /// always wins, so a rotation takes effect as soon as it can be read; a clear refusal (404, 403) is never masked.
+    /// </summary>
+    private async Task<IReadOnlyList<TaggedUrl>> ReadWithGraceAsync(KeyVaultSecretIdentifier secret, string key, CacheEntry entry)
+    {
+        try
+        {
+            var urls = await ReadSecretAsync(secret).ConfigureAwait(false);
+            _lastGood[key] = new LastGood(urls, _time.GetUtcNow());
+            return urls;
+        }
+        catch (VaultUnavailableException e)
+        {
+            var now = _time.GetUtcNow();
+            if (_lastGood.TryGetValue(key, out var last) && now < last.ReadAt + _cacheTtl + _gracePeriod)
+            {
+                var graceEnds = last.ReadAt + _cacheTtl + _gracePeriod;
+                LogServingStale(_logger, secret.SourceId, e.Message, last.ReadAt, graceEnds);
+                // Reused like a fresh read (the vault is not asked again at once), but never past the grace period.
+                if (entry.Expires > graceEnds)
+                    entry.Expires = graceEnds;
+                return last.Urls;
+            }
+
+            var stale = last is null ? "" : $" The value read at {last.ReadAt:u} is older than its TTL plus the grace period ({_gracePeriod.TotalMinutes:0.#} min) and is no longer used.";
+            throw new XmppConnectionException(e.Message + stale, e.InnerException);
+        }
     }
 
     private async Task<IReadOnlyList<TaggedUrl>> ReadSecretAsync(KeyVaultSecretIdentifier secret)
@@ -100,12 +164,23 @@ public sealed class XmppConnectionResolver
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                throw new XmppConnectionException($"Reading the Key Vault secret {secret.SourceId} timed out after {_timeout.TotalSeconds:0.#} s.");
+                throw new VaultUnavailableException($"Reading the Key Vault secret {secret.SourceId} timed out after {_timeout.TotalSeconds:0.#} s.", null);
             }
             catch (OperationCanceledException e)
             {
                 // No caller token reaches this read: a cancellation here is the SDK's own network timeout (Retry.NetworkTimeout).
-                throw new XmppConnectionException($"Reading the Key Vault secret {secret.SourceId} failed: the vault did not answer within the client's network timeout.", e);
+                throw new VaultUnavailableException($"Reading the Key Vault secret {secret.SourceId} failed: the vault did not answer within the client's network timeout.", e);
+            }
+            catch (RequestFailedException e) when (e.Status is 0 or 408 or 429 or >= 500)
+            {
+                // Unreachable (status 0), throttled or failing: the vault said nothing about the secret itself.
+                var what = e.Status switch
+                {
+                    0 => "the vault could not be reached",
+                    429 => "the vault is throttling requests (HTTP 429)",
+                    _ => $"the vault answered HTTP {e.Status}{(e.ErrorCode is null ? "" : $" ({e.ErrorCode})")}",
+                };
+                throw new VaultUnavailableException($"Reading the Key Vault secret {secret.SourceId} failed: {what}.", e);
             }
             catch (RequestFailedException e)
             {
@@ -122,6 +197,12 @@ public sealed class XmppConnectionResolver
             catch (AuthenticationFailedException e)
             {
                 throw new XmppConnectionException($"Reading the Key Vault secret {secret.SourceId} failed: no token for Key Vault: {e.Message}", e);
+            }
+            catch (Exception e) when (e is not XmppConnectionException and not VaultUnavailableException)
+            {
+                // E.g. the SDK's challenge check refusing a host that does not claim to be Key Vault (InvalidOperationException):
+                // the caller gets the typed connection error either way.
+                throw new XmppConnectionException($"Reading the Key Vault secret {secret.SourceId} failed ({e.GetType().Name}): {e.Message}", e);
             }
 
             if (value.Properties.Enabled == false)
@@ -149,8 +230,25 @@ public sealed class XmppConnectionResolver
 
     private static string CacheKey(Uri secretUri) => secretUri.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
-    private sealed record CacheEntry(Lazy<Task<IReadOnlyList<TaggedUrl>>> Read, DateTimeOffset Expires)
+    [LoggerMessage(1, LogLevel.Warning, "Key Vault secret {SecretUri} could not be refreshed ({Reason}); using the value read at {ReadAt:u} until {GraceEnds:u}.")]
+    private static partial void LogServingStale(ILogger logger, Uri secretUri, string reason, DateTimeOffset readAt, DateTimeOffset graceEnds);
+
+    /// <summary>The vault did not answer about the secret (unreachable, timeout, throttling, 5xx): a last good value may serve.</summary>
+    private sealed class VaultUnavailableException(string message, Exception? inner) : Exception(message, inner);
+
+    private sealed record LastGood(IReadOnlyList<TaggedUrl> Urls, DateTimeOffset ReadAt);
+
+    private sealed class CacheEntry(Lazy<Task<IReadOnlyList<TaggedUrl>>> read, DateTimeOffset expires)
     {
-        public Task<IReadOnlyList<TaggedUrl>> Value => Read.Value;
+        private long _expiresTicks = expires.UtcTicks;
+
+        public Task<IReadOnlyList<TaggedUrl>> Value => read.Value;
+
+        /// <summary>Shortened when a stale value serves during an outage; read by concurrent callers.</summary>
+        public DateTimeOffset Expires
+        {
+            get => new(Interlocked.Read(ref _expiresTicks), TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _expiresTicks, value.UtcTicks);
+        }
     }
 }

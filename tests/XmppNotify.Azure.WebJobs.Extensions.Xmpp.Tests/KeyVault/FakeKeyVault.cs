@@ -36,7 +36,16 @@ public sealed class FakeKeyVault : IAsyncDisposable
         VaultUri = uri;
     }
 
+    /// <summary>The vault's name as clients use it: a Key Vault host name that only <see cref="ClientOptions"/> can reach.</summary>
+    public const string HostName = "contract-test.vault.azure.net";
+
     public Uri VaultUri { get; }
+
+    /// <summary>The same endpoint by its loopback address (not a Key Vault host: the resolver must refuse it unread).</summary>
+    public Uri LoopbackUri { get; private init; } = null!;
+
+    /// <summary>The resource the Bearer challenge names; another cloud's makes SecretClient refuse the vault.</summary>
+    public string ChallengeResource { get; set; } = "https://vault.azure.net";
 
     /// <summary>Authorized secret reads per secret name.</summary>
     public ConcurrentDictionary<string, int> Reads { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -68,7 +77,9 @@ public sealed class FakeKeyVault : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StartAsync(timeout.Token);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        vault = new FakeKeyVault(app, certificate, new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal) + "/"));
+        // A name under vault.azure.net (the resolver refuses other hosts), routed to this loopback port by ClientOptions().
+        var port = new Uri(address).Port;
+        vault = new FakeKeyVault(app, certificate, new Uri($"https://{HostName}:{port}/")) { LoopbackUri = new Uri($"https://127.0.0.1:{port}/") };
         return vault;
     }
 
@@ -87,16 +98,31 @@ public sealed class FakeKeyVault : IAsyncDisposable
     {
         var expected = _certificate.RawData;
 #pragma warning disable CA2000 // The transport owns the handler for the test's lifetime.
-        var handler = new HttpClientHandler
+        var port = VaultUri.Port;
+        var handler = new SocketsHttpHandler
         {
-            ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null && cert.RawData.AsSpan().SequenceEqual(expected),
+            SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && cert.GetRawCertData().AsSpan().SequenceEqual(expected) },
+            // Every host name connects to this endpoint: the contract-test vault name resolves nowhere else.
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(IPAddress.Loopback, port, ct);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
         };
 #pragma warning restore CA2000
         var options = new SecretClientOptions
         {
             Transport = new HttpClientTransport(handler),
-            // The challenge names vault.azure.net; this endpoint is 127.0.0.1.
-            DisableChallengeResourceVerification = true,
+            // The vault's name ends in .vault.azure.net, so SecretClient's challenge check runs as it does against Azure.
         };
         options.Retry.MaxRetries = 0;
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
@@ -113,6 +139,13 @@ public sealed class FakeKeyVault : IAsyncDisposable
                 context.Response.StatusCode = 503;
                 await context.Response.WriteAsJsonAsync(new { error = new { code = "ServiceUnavailable", message = "The service is unavailable." } });
                 return;
+            case KeyVaultFault.Throttled or KeyVaultFault.Forbidden:
+                Interlocked.Increment(ref _faulted);
+                context.Response.StatusCode = Fault == KeyVaultFault.Throttled ? 429 : 403;
+                await context.Response.WriteAsJsonAsync(new { error = Fault == KeyVaultFault.Throttled
+                    ? new { code = "Throttled", message = "Too many requests." }
+                    : new { code = "Forbidden", message = "The user does not have secrets get permission." } });
+                return;
             case KeyVaultFault.Stall:
                 Interlocked.Increment(ref _faulted);
                 // No answer until the client gives up (bounded by the client's own timeout).
@@ -126,7 +159,7 @@ public sealed class FakeKeyVault : IAsyncDisposable
             Interlocked.Increment(ref _challenges);
             context.Response.StatusCode = 401;
             context.Response.Headers.WWWAuthenticate =
-                $"Bearer authorization=\"https://login.microsoftonline.com/{Tenant}\", resource=\"https://vault.azure.net\"";
+                $"Bearer authorization=\"https://login.microsoftonline.com/{Tenant}\", resource=\"{ChallengeResource}\"";
             return;
         }
 
@@ -201,6 +234,12 @@ public enum KeyVaultFault
 
     /// <summary>Accepts the request and never answers.</summary>
     Stall,
+
+    /// <summary>HTTP 429 with a Throttled error body.</summary>
+    Throttled,
+
+    /// <summary>HTTP 403 with a Forbidden error body (a clear refusal, not an outage).</summary>
+    Forbidden,
 }
 
 /// <summary>Returns one fixed token (no Azure AD here) and records what was asked for.</summary>
