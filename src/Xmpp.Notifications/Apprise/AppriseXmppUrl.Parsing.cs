@@ -157,14 +157,29 @@ public sealed partial class AppriseXmppUrl
         private readonly Dictionary<string, string> _parameters = new(StringComparer.Ordinal);
         private readonly List<string> _toValues = [];
 
+        /// <summary>
+        /// Masks a quoted value of the message that is one of the URL's secrets. Only whole quoted values are
+        /// compared: replacing the secret wherever its characters occur would show where a short password matched
+        /// the message's own words ('m****de' for the password "o"), which tells the password.
+        /// </summary>
         public AppriseUrlException Scrub(AppriseUrlException e)
         {
-            var message = e.Message;
-            foreach (var secret in _secrets.Where(s => s.Length > 0).OrderByDescending(s => s.Length))
-                message = message.Replace(secret, Redacted, StringComparison.Ordinal);
-            return ReferenceEquals(message, e.Message) || message == e.Message
-                ? e
-                : new AppriseUrlException(e.Part, e.ParameterName, message);
+            var secrets = _secrets.Where(s => s.Length > 0).ToHashSet(StringComparer.Ordinal);
+            if (secrets.Count == 0)
+                return e;
+            var parts = e.Message.Split('\'');
+            var changed = false;
+            // Odd-numbered parts are the quoted values: the parser quotes what it echoes with single quotes.
+            for (var i = 1; i < parts.Length - 1; i += 2)
+            {
+                // The parameter's name is the parser's own word, known from the message's part; never mask it.
+                if (secrets.Contains(parts[i]) && !string.Equals(parts[i], e.ParameterName, StringComparison.Ordinal))
+                {
+                    parts[i] = Redacted;
+                    changed = true;
+                }
+            }
+            return changed ? new AppriseUrlException(e.Part, e.ParameterName, string.Join('\'', parts)) : e;
         }
 
         public Draft Run()

@@ -162,6 +162,22 @@ public sealed class AppriseXmppUrlTests
         Assert.DoesNotContain("bogus", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("o")]
+    [InlineData("n")]
+    [InlineData("e ")]
+    [InlineData("mode")]
+    public void A_short_password_is_not_revealed_by_masking_the_message_words(string password)
+    {
+        // Masking every occurrence of "o" turned "parameter 'mode': 'xyz' is not none" into "'m****de' … n****t n****ne",
+        // which spells the password out.
+        var url = $"xmpps://alice:{Uri.EscapeDataString(password)}@localhost/bob?mode=xyz";
+        Assert.False(AppriseXmppUrl.TryParse(url, out _, out var error));
+
+        Assert.Contains("'xyz' is not none, starttls or tls", error!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("****", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Dry_run_has_exactly_the_documented_keys_and_no_password()
     {
