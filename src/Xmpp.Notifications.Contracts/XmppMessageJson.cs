@@ -26,6 +26,14 @@ public static class XmppMessageJson
     /// <summary>Most messages one payload may fan out to.</summary>
     public const int MaxMessagesPerPayload = 100;
 
+    /// <summary>
+    /// Most distinct recipients one message may name (its <c>to</c>, or a stanza's XEP-0033 addresses); the binding's
+    /// own caps (host.json <c>maxRecipientsPerNotification</c>, <c>maxRecipientsPerInvocation</c>) apply after it.
+    /// </summary>
+    public const int MaxRecipientsPerMessage = 50;
+
+    private static readonly char[] TargetSeparators = [',', ';', ' ', '\t', '\r', '\n', '\f', '\v'];
+
     /// <summary>Largest body (and title) of one message: 64 KiB of UTF-8.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -218,6 +226,14 @@ public static class XmppMessageJson
         if (to is null)
         {
             return;
+        }
+
+        var targets = to.Split(TargetSeparators, StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.OrdinalIgnoreCase).Take(MaxRecipientsPerMessage + 1).ToList();
+        if (targets.Count > MaxRecipientsPerMessage)
+        {
+            throw new NotificationFormatException(
+                $"{where} names more than {MaxRecipientsPerMessage} recipients in to (the {MaxRecipientsPerMessage + 1}th is \"{JsonItem.Abbreviate(targets[^1])}\"); at most {MaxRecipientsPerMessage} are accepted per message.",
+                "to", null, null);
         }
 
         for (var i = 0; i < to.Length; i++)

@@ -28,6 +28,14 @@ public sealed partial class XmppNotifier : IXmppNotifier
         ArgumentNullException.ThrowIfNull(notifications);
         var distinct = urls.Distinct(StringComparer.Ordinal).ToList();
         using var activity = XmppNotificationsTelemetry.StartDelivery(distinct.Count, notifications.Count);
+        if (ExceedsLimits(distinct, notifications, _options) is { } refusal)
+        {
+            // Refused before any connection: a capped fan-out must not be half sent.
+            LogRefused(_logger, refusal);
+            var refused = new NotifyResult(distinct.Select(u => new UrlOutcome(UrlRedaction.Redact(u), Optional: false, [], NotifyFailureKind.Rejected, refusal)).ToList());
+            XmppNotificationsTelemetry.Finish(activity, refused);
+            return refused;
+        }
         var outcomes = await Task.WhenAll(distinct.Select(url => DeliverUrlAsync(url, notifications, cancellationToken))).ConfigureAwait(false);
         var result = new NotifyResult(outcomes);
         XmppNotificationsTelemetry.Finish(activity, result);
@@ -76,6 +84,86 @@ public sealed partial class XmppNotifier : IXmppNotifier
         return outcome;
     }
 
+    /// <summary>
+    /// The recipient and size caps of <see cref="XmppNotifierOptions"/>, over every URL of the call: the reason naming the
+    /// cap (and the recipient list that broke it), or null. URLs that do not parse are left to their own outcome.
+    /// </summary>
+    internal static string? ExceedsLimits(IReadOnlyList<string> urls, IReadOnlyList<Notification> notifications, XmppNotifierOptions options)
+    {
+        if (ExceedsRecipientLimits(notifications, options) is { } reason)
+            return reason;
+
+        long recipients = 0, bytes = 0;
+        foreach (var url in urls)
+        {
+            if (!AppriseXmppUrl.TryParse(url, out var parsed, out _))
+                continue;
+            DeliveryPlan plan;
+            try
+            {
+                plan = Plan(parsed!, notifications);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Reported as that URL's own outcome when it is delivered.
+                continue;
+            }
+            recipients += CountRecipients(plan);
+            foreach (var message in plan.Messages)
+            {
+                bytes += Utf8(message.Content.Body) + Utf8(message.Content.Subject) + Utf8(message.Content.XhtmlBody) + Utf8(message.ExtensionXml) + Utf8(message.Target.Jid.ToString());
+            }
+            if (recipients > options.MaxRecipientsPerCall)
+            {
+                return $"the messages go to {recipients} recipients in all (a recipient counted once per notification); at most {options.MaxRecipientsPerCall} are allowed per invocation " +
+                    "(maxRecipientsPerInvocation); nothing was sent.";
+            }
+            if (bytes > options.MaxStanzaBytesPerCall)
+            {
+                return $"the messages add up to {bytes} bytes of text for all recipients; at most {options.MaxStanzaBytesPerCall} are allowed per invocation " +
+                    "(maxStanzaBytesPerInvocation); nothing was sent.";
+            }
+        }
+        return null;
+
+        static long Utf8(string? text) => text is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(text);
+    }
+
+    /// <summary>
+    /// The caps that the notifications alone decide, before any URL is read: a notification's own targets above
+    /// <see cref="XmppNotifierOptions.MaxRecipientsPerNotification"/>, or more own targets in all than
+    /// <see cref="XmppNotifierOptions.MaxRecipientsPerCall"/>. A caller that splits one invocation into several calls
+    /// checks the whole invocation with this first, so that no part of it is sent. Returns the reason, or null.
+    /// </summary>
+    public static string? ExceedsRecipientLimits(IReadOnlyList<Notification> notifications, XmppNotifierOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(notifications);
+        ArgumentNullException.ThrowIfNull(options);
+        long total = 0;
+        for (var i = 0; i < notifications.Count; i++)
+        {
+            if (notifications[i].Targets is not { Count: > 0 } own)
+                continue;
+            var count = own.SelectMany(AppriseXmppUrl.SplitTargetList).Distinct(StringComparer.OrdinalIgnoreCase).Count();
+            if (count > options.MaxRecipientsPerNotification)
+            {
+                var first = own.SelectMany(AppriseXmppUrl.SplitTargetList).Distinct(StringComparer.OrdinalIgnoreCase).ElementAt(options.MaxRecipientsPerNotification);
+                return $"notification {i + 1} names {count} recipients (the {options.MaxRecipientsPerNotification + 1}th is '{first}'); at most {options.MaxRecipientsPerNotification} are allowed per notification " +
+                    "(maxRecipientsPerNotification); nothing was sent.";
+            }
+            total += count;
+            if (total > options.MaxRecipientsPerCall)
+            {
+                return $"the notifications name {total} recipients or more in all; at most {options.MaxRecipientsPerCall} are allowed per invocation " +
+                    "(maxRecipientsPerInvocation); nothing was sent.";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Recipients of a plan, each counted once per notification however many parts its body was split into.</summary>
+    private static int CountRecipients(DeliveryPlan plan) => plan.Messages.Count(m => m.Part == 0);
+
     /// <summary>What to send for one URL: every message for every target, plus the targets that could not be resolved.</summary>
     internal static DeliveryPlan Plan(AppriseXmppUrl url, IReadOnlyList<Notification> notifications)
     {
@@ -99,8 +187,9 @@ public sealed partial class XmppNotifier : IXmppNotifier
             var stanzas = 0;
             foreach (var target in targets)
             {
-                foreach (var part in parts)
+                for (var partIndex = 0; partIndex < parts.Count; partIndex++)
                 {
+                    var part = parts[partIndex];
                     stanzas++;
                     string? id = null;
                     if (notification.Id is not null)
@@ -114,12 +203,16 @@ public sealed partial class XmppNotifier : IXmppNotifier
                     {
                         Id = id,
                         ExtensionXml = notification.ExtensionXml,
+                        Part = partIndex,
                     });
                 }
             }
         }
         return new DeliveryPlan(messages, invalid.DistinctBy(i => i.Target).ToList());
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "XMPP delivery refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "XMPP URL {Url} is invalid: {Error}")]
     private static partial void LogInvalidUrl(ILogger logger, string url, string error);
@@ -139,6 +232,21 @@ public sealed class XmppNotifierOptions
 
     /// <summary>XEP-0184 receipts for URLs that do not say <c>receipts=</c> themselves (the binding's option).</summary>
     public ReceiptMode? Receipts { get; set; }
+
+    /// <summary>
+    /// Most recipients a notification's own targets (<see cref="Notification.Targets"/>) may name; the URL's targets are
+    /// the operator's and not counted here. More refuses the whole call before anything is sent.
+    /// </summary>
+    public int MaxRecipientsPerNotification { get; set; } = 50;
+
+    /// <summary>
+    /// Most recipients one call may deliver to, over every URL and notification (a recipient counts once per
+    /// notification). More refuses the whole call before anything is sent.
+    /// </summary>
+    public int MaxRecipientsPerCall { get; set; } = 200;
+
+    /// <summary>Most UTF-8 bytes of body, subject, XHTML-IM and extension text one call may send, over every stanza. More refuses the call.</summary>
+    public long MaxStanzaBytesPerCall { get; set; } = 8L * 1024 * 1024;
 }
 
 internal sealed record PlannedMessage(XmppTarget Target, ComposedMessage Content, MessageType Type)
@@ -146,6 +254,9 @@ internal sealed record PlannedMessage(XmppTarget Target, ComposedMessage Content
     public string? Id { get; init; }
 
     public string? ExtensionXml { get; init; }
+
+    /// <summary>Which part of a split body this is (0 for the first or only one).</summary>
+    public int Part { get; init; }
 }
 
 internal sealed record DeliveryPlan(IReadOnlyList<PlannedMessage> Messages, IReadOnlyList<TargetOutcome> InvalidTargets);

@@ -31,6 +31,18 @@ public sealed class XmppOptions : IOptionsFormatter
     /// <summary>More messages than this in one invocation fail the invocation.</summary>
     public int MaxMessagesPerInvocation { get; set; } = 100;
 
+    /// <summary>Most recipients a message's own <c>To</c> may name; more fails the invocation before anything is sent.</summary>
+    public int MaxRecipientsPerNotification { get; set; } = 50;
+
+    /// <summary>
+    /// Most recipients one invocation may deliver to, over all its messages and URLs (a recipient counts once per
+    /// message); more fails the invocation before anything is sent. Bounds the fan-out of a request with many targets.
+    /// </summary>
+    public int MaxRecipientsPerInvocation { get; set; } = 200;
+
+    /// <summary>Most UTF-8 bytes of message text (body, subject, XHTML-IM, extensions) one invocation may send over all its stanzas.</summary>
+    public long MaxStanzaBytesPerInvocation { get; set; } = 8L * 1024 * 1024;
+
     /// <summary>How long URLs read from a Key Vault secret are reused before the secret is read again.</summary>
     public TimeSpan SecretCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -69,6 +81,9 @@ public sealed class XmppOptions : IOptionsFormatter
         [nameof(Receipts)] = Receipts,
         [nameof(DeliveryTimeout)] = DeliveryTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         [nameof(MaxMessagesPerInvocation)] = MaxMessagesPerInvocation,
+        [nameof(MaxRecipientsPerNotification)] = MaxRecipientsPerNotification,
+        [nameof(MaxRecipientsPerInvocation)] = MaxRecipientsPerInvocation,
+        [nameof(MaxStanzaBytesPerInvocation)] = MaxStanzaBytesPerInvocation,
         [nameof(SecretCacheTtl)] = SecretCacheTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         [nameof(KeyVaultTimeout)] = KeyVaultTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         [nameof(SecretGracePeriod)] = SecretGracePeriod.ToString("c", System.Globalization.CultureInfo.InvariantCulture),

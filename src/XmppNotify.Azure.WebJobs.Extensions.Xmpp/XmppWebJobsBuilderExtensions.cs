@@ -60,6 +60,9 @@ public static class XmppWebJobsBuilderExtensions
         return new XmppNotifierOptions
         {
             Receipts = receipts,
+            MaxRecipientsPerNotification = options.MaxRecipientsPerNotification,
+            MaxRecipientsPerCall = options.MaxRecipientsPerInvocation,
+            MaxStanzaBytesPerCall = options.MaxStanzaBytesPerInvocation,
             ConfigureClient = client =>
             {
                 client.ConnectTimeout = options.ConnectTimeout ?? client.ConnectTimeout;

@@ -114,6 +114,11 @@ public static class MessageStanza
             }
         }
 
+        if (recipients.Count > XmppMessageJson.MaxRecipientsPerMessage)
+        {
+            throw SafeXml.Error(stanza, $"The stanza addresses {recipients.Count} recipients (the {XmppMessageJson.MaxRecipientsPerMessage + 1}th is '{recipients[XmppMessageJson.MaxRecipientsPerMessage]}'); at most {XmppMessageJson.MaxRecipientsPerMessage} are accepted per message.");
+        }
+
         foreach (var recipient in recipients)
         {
             try
@@ -124,11 +129,6 @@ public static class MessageStanza
             {
                 throw SafeXml.Error(stanza, ex.Message);
             }
-        }
-
-        if (recipients.Count > XmppMessageJson.MaxMessagesPerPayload)
-        {
-            throw SafeXml.Error(stanza, $"The stanza addresses {recipients.Count} recipients; at most {XmppMessageJson.MaxMessagesPerPayload} are accepted per payload.");
         }
 
         if (recipients.Count == 0)

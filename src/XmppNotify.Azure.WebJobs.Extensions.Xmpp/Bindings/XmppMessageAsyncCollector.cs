@@ -84,6 +84,14 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
             return;
         }
 
+        // An invocation may be delivered in several calls (one per setting and tag): its own targets are capped as a
+        // whole first, so that a refused fan-out sends nothing rather than its first groups.
+        if (XmppNotifier.ExceedsRecipientLimits(notifications.Select(n => n.Notification).ToList(), LimitOptions()) is { } refusal)
+        {
+            LogRefused(_logger, refusal);
+            throw new XmppDeliveryException($"XMPP delivery refused: {refusal}");
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.DeliveryTimeout);
         try
@@ -100,6 +108,13 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
                 $"XMPP delivery did not finish within {_options.DeliveryTimeout.TotalSeconds:0.#} s (XmppOptions.DeliveryTimeout).");
         }
     }
+
+    private XmppNotifierOptions LimitOptions() => new()
+    {
+        MaxRecipientsPerNotification = _options.MaxRecipientsPerNotification,
+        MaxRecipientsPerCall = _options.MaxRecipientsPerInvocation,
+        MaxStanzaBytesPerCall = _options.MaxStanzaBytesPerInvocation,
+    };
 
     private void Enqueue(List<Routed> notifications)
     {
@@ -240,6 +255,9 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
 
     [LoggerMessage(5, LogLevel.Information, "XMPP console sink (setting '{SettingName}'), not sent:\n{Message}")]
     private static partial void LogConsoleSink(ILogger logger, string settingName, string message);
+
+    [LoggerMessage(6, LogLevel.Error, "XMPP delivery refused before anything was sent: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string reason);
 
     [LoggerMessage(4, LogLevel.Warning, "Authentication failed for URL(s) from Key Vault in setting '{SettingName}'; the secret was read again but has not changed.")]
     private static partial void LogNoRotation(ILogger logger, string settingName);

@@ -30,7 +30,7 @@ public static class ParserCatalog
     private static string Stanza(string body, int addresses = 0) =>
         "<message xmlns='jabber:client' to='bob@example.org' type='chat'><subject>Disk</subject><body>" + body + "</body>"
         + (addresses == 0 ? "" : "<addresses xmlns='http://jabber.org/protocol/address'>"
-            + string.Concat(Enumerable.Range(0, addresses).Select(i => $"<address type='to' jid='u{i}@example.org'/>")) + "</addresses>")
+            + string.Concat(Enumerable.Range(0, addresses).Select(i => $"<address type='to' jid='u{i % XmppMessageJson.MaxRecipientsPerMessage}@example.org'/>")) + "</addresses>")
         + "<html xmlns='http://jabber.org/protocol/xhtml-im'><body xmlns='http://www.w3.org/1999/xhtml'><p><strong>Disk</strong> full</p></body></html></message>";
 
     private static string Repeat(string unit, int n) => string.Concat(Enumerable.Repeat(unit, Math.Max(1, n)));
@@ -55,6 +55,7 @@ public static class ParserCatalog
             n => Stanza(Repeat("disk full &amp; ", n / 16)), "body chars"),
         new("request/xml-addresses", b => MessageStanza.Parse(Encoding.UTF8.GetString(b)),
             [Stanza("x", 2)],
+            // At most 50 distinct recipients per message: the size grows in repeated addresses, which are merged.
             n => Stanza("x", Math.Max(1, n / 40)), "address chars"),
         new("alertmanager", b => AlertmanagerWebhook.Parse(b),
             [Alertmanager(1), Alertmanager(3)],

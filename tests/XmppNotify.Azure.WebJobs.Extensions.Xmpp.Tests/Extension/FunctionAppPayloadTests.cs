@@ -58,6 +58,28 @@ public sealed class FunctionAppPayloadTests(NotifierFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_fan_out_over_the_invocation_cap_is_refused_naming_it_and_nothing_arrives()
+    {
+        await using var carol = await fixture.ReceiverAsync("carol");
+        var marker = Guid.NewGuid().ToString("N");
+        // 100 messages of 50 unique targets each: every message is within the per-message cap, together 5,000 stanzas.
+        var payload = "[" + string.Join(",", Enumerable.Range(0, XmppMessageJson.MaxMessagesPerPayload).Select(m =>
+            $$"""{"to":"carol,{{string.Join(",", Enumerable.Range(1, 49).Select(i => $"u{m}x{i}"))}}","body":"fan-out {{marker}}"}""")) + "]";
+        var messages = NotificationRequestParser.Parse("application/json", Encoding.UTF8.GetBytes(payload));
+        Assert.Equal(XmppMessageJson.MaxMessagesPerPayload, messages.Count);
+
+        var e = await Assert.ThrowsAsync<Microsoft.Azure.WebJobs.Host.FunctionInvocationException>(() => DeliverThroughHostAsync(messages));
+        var refused = Assert.IsType<XmppDeliveryException>(BindingShapeTests.Innermost(e));
+        Assert.Contains("maxRecipientsPerInvocation", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was sent", refused.Message, StringComparison.Ordinal);
+
+        // The first message carol gets carrying the marker is the one sent after the refusal: the fan-out sent her nothing.
+        await DeliverThroughHostAsync([new XmppMessage { To = "carol", Body = $"after {marker}" }]);
+        var first = await carol.WaitForAsync(m => m.Body?.Contains(marker, StringComparison.Ordinal) == true);
+        Assert.Equal($"after {marker}", first.Body);
+    }
+
+    [Fact]
     public async Task Plain_text_goes_to_the_connection_targets()
     {
         await using var bob = await fixture.ReceiverAsync("bob");
