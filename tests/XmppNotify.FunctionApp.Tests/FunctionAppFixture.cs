@@ -34,6 +34,7 @@ public sealed class FunctionAppFixture : IAsyncLifetime
         var appDirectory = FunctionAppOutput.Require();
         await Xmpp.InitializeAsync();
         var settings = Settings(Xmpp.Url("alice", "bob"), AppriseConfiguration());
+        settings[HttpMessageDomainsSetting] = HttpMessageDomains;
         var notifierOptions = new XmppNotifierOptions { ConfigureClient = o => o.TrustedRoots = [Xmpp.Server.CaCertificate] };
         _outputs = await OutputBindingHost.StartAsync(settings, notifierOptions);
         _wrongPasswordOutputs = await OutputBindingHost.StartAsync(Settings(Xmpp.Url("alice", "bob", password: WrongPassword), AppriseConfiguration(WrongPassword)), notifierOptions);
@@ -71,6 +72,11 @@ public sealed class FunctionAppFixture : IAsyncLifetime
         """;
 
     public const string AppriseKey = "ops_team";
+
+    public const string HttpMessageDomainsSetting = "XmppHttpMessageDomains";
+
+    /// <summary>POST /api/message may log in to the test server's domain only, connecting to it on loopback; the wrong-password JobHost has no such setting.</summary>
+    public string HttpMessageDomains => $"{Xmpp.Domain}=127.0.0.1:{Xmpp.Server.C2sPort}";
 
     /// <summary>The app settings, as the host gives them to itself (the extension) and to the worker (environment).</summary>
     private static Dictionary<string, string?> Settings(string xmppConnection, string appriseConfiguration) => new(StringComparer.Ordinal)

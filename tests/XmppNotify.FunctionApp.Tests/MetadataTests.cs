@@ -23,7 +23,7 @@ public sealed class MetadataTests(FunctionAppFixture app)
     public void Every_http_endpoint_has_an_xmpp_output_and_an_http_response_binding()
     {
         var http = FunctionsMetadata().Where(f => Bindings(f!).Any(b => Type(b) == "httpTrigger")).ToArray();
-        Assert.Equal(["Alertmanager", "AppriseNotify", "AzureMonitor", "Grafana", "Notify"], http.Select(f => (string)f!["name"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(["Alertmanager", "AppriseNotify", "AzureMonitor", "Grafana", "Message", "Notify"], http.Select(f => (string)f!["name"]!).Order(StringComparer.Ordinal));
         Assert.All(http, f =>
         {
             Assert.Equal("dotnet-isolated", (string?)f!["language"]);

@@ -102,5 +102,9 @@ public sealed class HttpMessageAccount
     /// <summary>The one-off Apprise URL (STARTTLS, certificate checked) for this request's connection. It holds the password: never log it.</summary>
     public string ToAppriseUrl() => $"xmpps://{Uri.EscapeDataString(Localpart)}:{Uri.EscapeDataString(_password)}@{Domain}";
 
+    /// <summary>The one-off URL connecting to <paramref name="host"/>:<paramref name="port"/> for this account's domain (the operator's setting). It holds the password: never log it.</summary>
+    public string ToAppriseUrl(string host, int port) =>
+        $"xmpps://{Uri.EscapeDataString(Localpart)}:{Uri.EscapeDataString(_password)}@{Domain}:{port}/?xmpp={Uri.EscapeDataString(host)}";
+
     public override string ToString() => BareJid;
 }
