@@ -98,6 +98,8 @@ public sealed partial class XmppNotifier : IXmppNotifier
         {
             if (!AppriseXmppUrl.TryParse(url, out var parsed, out _))
                 continue;
+            if (OutsidePolicy(parsed!, notifications, options) is { } outside)
+                return outside;
             DeliveryPlan plan;
             try
             {
@@ -159,6 +161,42 @@ public sealed partial class XmppNotifier : IXmppNotifier
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// The first of the notifications' own targets that the URL's recipient policy (<c>recipients=</c>, else
+    /// <see cref="XmppNotifierOptions.Recipients"/>) does not allow, as a refusal naming it; or null.
+    /// </summary>
+    private static string? OutsidePolicy(AppriseXmppUrl url, IReadOnlyList<Notification> notifications, XmppNotifierOptions options)
+    {
+        var policy = url.RecipientsGiven ? url.Recipients : options.Recipients ?? RecipientPolicy.Any;
+        if (policy == RecipientPolicy.Any)
+            return null;
+        var own = url.Targets.Select(t => t.Jid.Bare).ToHashSet();
+        foreach (var notification in notifications)
+        {
+            if (notification.Targets is not { Count: > 0 } targets)
+                continue;
+            foreach (var target in url.ResolveTargets(string.Join(",", targets), out _))
+            {
+                var allowed = policy == RecipientPolicy.Url
+                    ? own.Contains(target.Jid.Bare)
+                    : InDomain(target.Jid.Domain, url.LoginJid.Domain) || options.AllowedRecipientDomains.Any(d => InDomain(target.Jid.Domain, d));
+                if (!allowed)
+                {
+                    var rule = policy == RecipientPolicy.Url
+                        ? "recipients=url allows only the URL's own targets"
+                        : $"recipients=domain allows only {url.LoginJid.Domain} and its subdomains" +
+                          (options.AllowedRecipientDomains.Count > 0 ? $" and {string.Join(", ", options.AllowedRecipientDomains)}" : "") + " (allowedRecipientDomains)";
+                    return $"the recipient '{target}' is not allowed: {rule}; nothing was sent.";
+                }
+            }
+        }
+        return null;
+
+        static bool InDomain(string domain, string allowed) =>
+            string.Equals(domain, allowed, StringComparison.OrdinalIgnoreCase)
+            || (domain.Length > allowed.Length + 1 && domain.EndsWith(allowed, StringComparison.OrdinalIgnoreCase) && domain[domain.Length - allowed.Length - 1] == '.');
     }
 
     /// <summary>Recipients of a plan, each counted once per notification however many parts its body was split into.</summary>
@@ -247,6 +285,12 @@ public sealed class XmppNotifierOptions
 
     /// <summary>Most UTF-8 bytes of body, subject, XHTML-IM and extension text one call may send, over every stanza. More refuses the call.</summary>
     public long MaxStanzaBytesPerCall { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>Where notifications' own targets may send for URLs that do not say <c>recipients=</c>; null: anywhere.</summary>
+    public RecipientPolicy? Recipients { get; set; }
+
+    /// <summary>Domains (and their subdomains) that <see cref="RecipientPolicy.Domain"/> allows besides the account's own.</summary>
+    public IList<string> AllowedRecipientDomains { get; set; } = [];
 }
 
 internal sealed record PlannedMessage(XmppTarget Target, ComposedMessage Content, MessageType Type)

@@ -43,6 +43,16 @@ public sealed class XmppOptions : IOptionsFormatter
     /// <summary>Most UTF-8 bytes of message text (body, subject, XHTML-IM, extensions) one invocation may send over all its stanzas.</summary>
     public long MaxStanzaBytesPerInvocation { get; set; } = 8L * 1024 * 1024;
 
+    /// <summary>
+    /// Where a message's own <c>To</c> may send, for URLs without <c>recipients=</c>: <c>any</c>, <c>url</c> (only the
+    /// URL's targets) or <c>domain</c> (the account's domain and its subdomains, plus <see cref="AllowedRecipientDomains"/>).
+    /// Null: any. A recipient outside fails the invocation, naming it, before anything is sent.
+    /// </summary>
+    public string? Recipients { get; set; }
+
+    /// <summary>Further domains (with their subdomains) that <c>recipients=domain</c> allows.</summary>
+    public IList<string> AllowedRecipientDomains { get; } = [];
+
     /// <summary>How long URLs read from a Key Vault secret are reused before the secret is read again.</summary>
     public TimeSpan SecretCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -84,6 +94,8 @@ public sealed class XmppOptions : IOptionsFormatter
         [nameof(MaxRecipientsPerNotification)] = MaxRecipientsPerNotification,
         [nameof(MaxRecipientsPerInvocation)] = MaxRecipientsPerInvocation,
         [nameof(MaxStanzaBytesPerInvocation)] = MaxStanzaBytesPerInvocation,
+        [nameof(Recipients)] = Recipients,
+        [nameof(AllowedRecipientDomains)] = new JArray(AllowedRecipientDomains),
         [nameof(SecretCacheTtl)] = SecretCacheTtl.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         [nameof(KeyVaultTimeout)] = KeyVaultTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         [nameof(SecretGracePeriod)] = SecretGracePeriod.ToString("c", System.Globalization.CultureInfo.InvariantCulture),

@@ -57,8 +57,18 @@ public static class XmppWebJobsBuilderExtensions
                 ? mode
                 : throw new InvalidOperationException($"host.json extensions.xmpp.receipts '{text}' is not no, wait or require.");
         }
+        RecipientPolicy? recipients = options.Recipients switch
+        {
+            null or "" => null,
+            var r when r.Equals("any", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Any,
+            var r when r.Equals("url", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Url,
+            var r when r.Equals("domain", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Domain,
+            var r => throw new InvalidOperationException($"host.json extensions.xmpp.recipients '{r}' is not any, url or domain."),
+        };
         return new XmppNotifierOptions
         {
+            Recipients = recipients,
+            AllowedRecipientDomains = options.AllowedRecipientDomains.ToList(),
             Receipts = receipts,
             MaxRecipientsPerNotification = options.MaxRecipientsPerNotification,
             MaxRecipientsPerCall = options.MaxRecipientsPerInvocation,

@@ -13,7 +13,7 @@ public sealed partial class AppriseXmppUrl
     {
         "to", "mode", "verify", "subject", "roster", "keepalive", "scramplus", "name", "xmpp",
         "format", "overflow", "retry", "wait", "optional", "cto", "rto", "user", "password", "pass", "port",
-        "receipts", "subscribe", "offline", "transport", "wsurl",
+        "receipts", "subscribe", "offline", "transport", "wsurl", "recipients",
     };
 
     // Apprise's parse_bool() looks at the first two characters only.
@@ -140,6 +140,8 @@ public sealed partial class AppriseXmppUrl
         public bool ReceiptsGiven { get; set; }
         public SubscriptionPolicy Subscribe { get; set; }
         public OfflinePolicy Offline { get; set; }
+        public RecipientPolicy Recipients { get; set; }
+        public bool RecipientsGiven { get; set; }
         public UrlTransport Transport { get; set; }
         public Uri? WebSocketUri { get; set; }
         public List<KeyValuePair<string, string>> WebSocketHeaders { get; } = [];
@@ -302,6 +304,8 @@ public sealed partial class AppriseXmppUrl
             d.Receipts = ReadChoice("receipts", ReceiptMode.Off, ("no", ReceiptMode.Off), ("wait", ReceiptMode.Wait), ("yes", ReceiptMode.Require), ("require", ReceiptMode.Require));
             d.Subscribe = ReadChoice("subscribe", SubscriptionPolicy.Ignore, ("ignore", SubscriptionPolicy.Ignore), ("accept", SubscriptionPolicy.Accept), ("deny", SubscriptionPolicy.Deny));
             d.Offline = ReadChoice("offline", OfflinePolicy.Send, ("send", OfflinePolicy.Send), ("skip", OfflinePolicy.Skip), ("fail", OfflinePolicy.Fail));
+            d.RecipientsGiven = _parameters.TryGetValue("recipients", out var recipients) && recipients.Length > 0;
+            d.Recipients = ReadChoice("recipients", RecipientPolicy.Any, ("any", RecipientPolicy.Any), ("url", RecipientPolicy.Url), ("domain", RecipientPolicy.Domain));
 
             ReadTransport(d, port is not null || (_parameters.TryGetValue("xmpp", out var xmppHost) && xmppHost.Length > 0));
 

@@ -76,6 +76,8 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         ReceiptsGiven = d.ReceiptsGiven;
         Subscribe = d.Subscribe;
         Offline = d.Offline;
+        Recipients = d.Recipients;
+        RecipientsGiven = d.RecipientsGiven;
         Transport = d.Transport;
         WebSocketUri = d.WebSocketUri;
         WebSocketHeaders = d.WebSocketHeaders;
@@ -160,6 +162,12 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
 
     /// <summary><c>offline=send|skip|fail</c>: person targets whose presence shows them unavailable (default send).</summary>
     public OfflinePolicy Offline { get; }
+
+    /// <summary><c>recipients=any|url|domain</c>: where a notification's own targets may send (default any, or the binding's).</summary>
+    public RecipientPolicy Recipients { get; }
+
+    /// <summary>True when the URL itself set <c>recipients=</c>; otherwise a binding-wide default may apply.</summary>
+    public bool RecipientsGiven { get; }
 
     /// <summary><c>transport=tcp|websocket</c>; <c>wsurl=</c> implies websocket.</summary>
     public UrlTransport Transport { get; }
@@ -311,6 +319,8 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
             query.Add(new("subscribe", SubscribeName(Subscribe)));
         if (Offline != OfflinePolicy.Send)
             query.Add(new("offline", OfflineName(Offline)));
+        if (RecipientsGiven)
+            query.Add(new("recipients", RecipientsName(Recipients)));
         if (Transport == UrlTransport.WebSocket)
         {
             query.Add(new("transport", "websocket"));
@@ -367,6 +377,7 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         w.WriteString("receipts", ReceiptName(Receipts));
         w.WriteString("subscribe", SubscribeName(Subscribe));
         w.WriteString("offline", OfflineName(Offline));
+        w.WriteString("recipients", RecipientsName(Recipients));
         w.WriteString("transport", Transport == UrlTransport.WebSocket ? "websocket" : "tcp");
         if (Transport == UrlTransport.WebSocket)
         {
@@ -410,6 +421,8 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         && ReceiptsGiven == other.ReceiptsGiven
         && Subscribe == other.Subscribe
         && Offline == other.Offline
+        && Recipients == other.Recipients
+        && RecipientsGiven == other.RecipientsGiven
         && Transport == other.Transport
         && string.Equals(WebSocketUri?.OriginalString, other.WebSocketUri?.OriginalString, StringComparison.Ordinal)
         && WebSocketHeaders.SequenceEqual(other.WebSocketHeaders);
@@ -463,6 +476,13 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         OfflinePolicy.Skip => "skip",
         OfflinePolicy.Fail => "fail",
         _ => "send",
+    };
+
+    internal static string RecipientsName(RecipientPolicy policy) => policy switch
+    {
+        RecipientPolicy.Url => "url",
+        RecipientPolicy.Domain => "domain",
+        _ => "any",
     };
 
     private static string YesNo(bool value) => value ? "yes" : "no";

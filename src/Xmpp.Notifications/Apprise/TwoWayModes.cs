@@ -35,6 +35,22 @@ public static class ReceiptModes
     }
 }
 
+/// <summary>
+/// <c>recipients=</c>: where a notification's own targets (a message's <c>to</c>) may send, so that whoever can post a
+/// message cannot use the account as a relay to any address it can reach. The URL's own targets are always allowed.
+/// </summary>
+public enum RecipientPolicy
+{
+    /// <summary><c>recipients=any</c> (default unless the binding says otherwise): any address.</summary>
+    Any,
+
+    /// <summary><c>recipients=url</c>: only the URL's own targets.</summary>
+    Url,
+
+    /// <summary><c>recipients=domain</c>: addresses in the account's domain or its subdomains (rooms on <c>conference.</c>), plus allowed domains.</summary>
+    Domain,
+}
+
 /// <summary><c>offline=</c>: what to do with a person target whose presence shows it is not available.</summary>
 public enum OfflinePolicy
 {

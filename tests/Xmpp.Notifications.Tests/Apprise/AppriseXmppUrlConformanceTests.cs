@@ -39,6 +39,7 @@ public sealed class AppriseXmppUrlConformanceTests
         public ReceiptMode Receipts { get; init; } = ReceiptMode.Off;
         public SubscriptionPolicy Subscribe { get; init; } = SubscriptionPolicy.Ignore;
         public OfflinePolicy Offline { get; init; } = OfflinePolicy.Send;
+        public RecipientPolicy Recipients { get; init; } = RecipientPolicy.Any;
         public UrlTransport Transport { get; init; } = UrlTransport.Tcp;
 
         /// <summary>The explicit WebSocket endpoint as written; null means discovery (or TCP).</summary>
@@ -162,6 +163,9 @@ public sealed class AppriseXmppUrlConformanceTests
         ["receipts-no"] = ("xmpps://user:pass@example.ca?receipts=no", Ca),
         ["subscribe-accept"] = ("xmpps://user:pass@example.ca?subscribe=accept", Ca with { Subscribe = SubscriptionPolicy.Accept }),
         ["subscribe-deny"] = ("xmpps://user:pass@example.ca?subscribe=deny", Ca with { Subscribe = SubscriptionPolicy.Deny }),
+        ["recipients-url"] = ("xmpps://user:pass@example.ca/ops?recipients=url", Ca with { Targets = ["ops@example.ca"], Recipients = RecipientPolicy.Url }),
+        ["recipients-domain"] = ("xmpps://user:pass@example.ca?recipients=DOMAIN", Ca with { Recipients = RecipientPolicy.Domain }),
+        ["recipients-any"] = ("xmpps://user:pass@example.ca?recipients=any", Ca),
         ["offline-skip"] = ("xmpps://user:pass@example.ca?offline=skip", Ca with { Offline = OfflinePolicy.Skip }),
         ["offline-fail"] = ("xmpps://user:pass@example.ca?offline=fail&subscribe=ignore&receipts=wait", Ca with { Offline = OfflinePolicy.Fail, Receipts = ReceiptMode.Wait }),
         // --- WebSocket (RFC 7395; Apprise has no WebSocket transport). '+Name=value' is Apprise's header convention for HTTP plugins. ---
@@ -259,6 +263,7 @@ public sealed class AppriseXmppUrlConformanceTests
         Assert.Equal(e.Receipts, plan.Receipts);
         Assert.Equal(e.Subscribe, plan.Subscribe);
         Assert.Equal(e.Offline, plan.Offline);
+        Assert.Equal(e.Recipients, plan.Recipients);
         Assert.Equal(e.Transport, plan.Transport);
         Assert.Equal(e.WsUrl, plan.WebSocketUri?.OriginalString);
         Assert.Equal(e.Headers, plan.WebSocketHeaders.Select(h => h.Key + "=" + h.Value).ToArray());

@@ -57,6 +57,7 @@ public sealed class AppriseXmppUrlTests
     [InlineData("xmpp://user:pass@example.ca?receipts=maybe", AppriseUrlPart.Parameter, "receipts")]
     [InlineData("xmpp://user:pass@example.ca?subscribe=yes", AppriseUrlPart.Parameter, "subscribe")]
     [InlineData("xmpp://user:pass@example.ca?offline=queue", AppriseUrlPart.Parameter, "offline")]
+    [InlineData("xmpp://user:pass@example.ca?recipients=some", AppriseUrlPart.Parameter, "recipients")]
     [InlineData("xmpp://user:pass@example.ca?transport=bosh", AppriseUrlPart.Parameter, "transport")]
     [InlineData("xmpps://user:pass@example.ca?wsurl=https%3A%2F%2Fexample.ca%2Fws", AppriseUrlPart.Parameter, "wsurl")]
     [InlineData("xmpps://user:pass@example.ca?wsurl=%2Fxmpp-websocket", AppriseUrlPart.Parameter, "wsurl")]
@@ -189,7 +190,7 @@ public sealed class AppriseXmppUrlTests
         var root = doc.RootElement;
         Assert.Equal(
             ["login_jid", "connect_host", "port", "mode", "verify", "targets", "invalid_targets", "subject", "nick", "scramplus",
-             "format", "overflow", "retry", "wait", "optional", "cto", "rto", "receipts", "subscribe", "offline", "transport", "url"],
+             "format", "overflow", "retry", "wait", "optional", "cto", "rto", "receipts", "subscribe", "offline", "recipients", "transport", "url"],
             root.EnumerateObject().Select(p => p.Name).ToArray());
         Assert.Equal("bot@example.ca", root.GetProperty("login_jid").GetString());
         Assert.Equal("xmpp.example.ca", root.GetProperty("connect_host").GetString());

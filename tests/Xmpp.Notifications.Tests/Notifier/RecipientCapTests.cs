@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Xmpp.Notifications.Apprise;
 
 namespace Xmpp.Notifications.Tests.Notifier;
 
@@ -76,6 +77,33 @@ public sealed class RecipientCapTests : IDisposable
         Assert.Null(XmppNotifier.ExceedsRecipientLimits([To(0, 50)], options));
         // Repeated targets are one recipient.
         Assert.Null(XmppNotifier.ExceedsRecipientLimits([new("a", "b") { Targets = Enumerable.Repeat("bob", 500).ToList() }], options));
+    }
+
+    [Fact]
+    public async Task Recipients_url_refuses_a_message_target_that_is_not_one_of_the_urls_own()
+    {
+        var outcome = await RefusedAsync(new XmppNotifierOptions(), [new("a", "b") { Targets = ["bob", "mallory@evil.example"] }], Url("bob?recipients=url"));
+        Assert.Contains("'mallory@evil.example'", outcome.Error, StringComparison.Ordinal);
+        Assert.Contains("recipients=url", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Recipients_domain_from_the_binding_refuses_another_domain_and_allows_subdomains_and_listed_domains()
+    {
+        var options = new XmppNotifierOptions { Recipients = RecipientPolicy.Domain, AllowedRecipientDomains = ["partner.example"] };
+        var url = "xmpp://alice:Cap-s3cret@example.org/bob";
+        Assert.Null(XmppNotifier.ExceedsLimits([url], [new("a", "b") { Targets = ["carol", "#ops@conference.example.org", "dave@partner.example", "eve@eu.partner.example"] }], options));
+
+        var outcome = await RefusedAsync(options, [new("a", "b") { Targets = ["carol", "mallory@notexample.org"] }], Url("bob"));
+        Assert.Contains("'mallory@notexample.org'", outcome.Error, StringComparison.Ordinal);
+        Assert.Contains("allowedRecipientDomains", outcome.Error, StringComparison.Ordinal);
+
+        // A suffix that is not a subdomain is another domain.
+        Assert.NotNull(XmppNotifier.ExceedsLimits([url], [new("a", "b") { Targets = ["x@evilexample.org"] }], options));
+        // The URL's own setting wins over the binding's default.
+        Assert.Null(XmppNotifier.ExceedsLimits([url + "?recipients=any"], [new("a", "b") { Targets = ["x@anywhere.example"] }], options));
+        // The URL's own targets are the operator's and always allowed.
+        Assert.Null(XmppNotifier.ExceedsLimits(["xmpp://alice:p@example.org/ops@other.example?recipients=domain"], [new("a", "b")], options));
     }
 
     public void Dispose() => _listener.Stop();
