@@ -123,7 +123,7 @@ public class OfflineTests
         Assert.Equal(3, items.Count);
 
         string[] planKeys = ["login_jid", "connect_host", "port", "mode", "verify", "targets", "invalid_targets", "subject", "nick",
-            "scramplus", "format", "overflow", "retry", "wait", "optional", "cto", "rto", "receipts", "subscribe", "offline", "transport", "url"];
+            "scramplus", "format", "overflow", "retry", "wait", "optional", "cto", "rto", "receipts", "subscribe", "offline", "recipients", "transport", "url"];
         Assert.Equal(planKeys.Order(), items[0].EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(planKeys.Order(), items[1].EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(["error", "url"], items[2].EnumerateObject().Select(p => p.Name).Order());
