@@ -17,11 +17,18 @@ namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp.Tests.Extension;
 /// </summary>
 public sealed class FunctionAppPayloadTests(NotifierFixture fixture) : IClassFixture<NotifierFixture>
 {
-    private async Task DeliverThroughHostAsync(IReadOnlyList<XmppMessage> messages)
+    private async Task DeliverThroughHostAsync(IReadOnlyList<XmppMessage> messages, string? recipients = null)
     {
+        var settings = new Dictionary<string, string?> { ["XmppConnection"] = fixture.Url("alice", "bob") };
+        if (recipients is not null)
+        {
+            // As host.json extensions.xmpp.recipients reaches the extension.
+            settings["AzureWebJobs:extensions:xmpp:recipients"] = recipients;
+        }
+
         await using var host = await JobHostRunner.StartAsync(
             typeof(Functions),
-            new Dictionary<string, string?> { ["XmppConnection"] = fixture.Url("alice", "bob") },
+            settings,
             notifier: null,
             services: s => s.AddSingleton(new XmppNotifierOptions { ConfigureClient = o => o.TrustedRoots = [fixture.Server.CaCertificate] }));
         var workerOutput = JsonSerializer.SerializeToUtf8Bytes(messages);
@@ -75,6 +82,25 @@ public sealed class FunctionAppPayloadTests(NotifierFixture fixture) : IClassFix
 
         // The first message carol gets carrying the marker is the one sent after the refusal: the fan-out sent her nothing.
         await DeliverThroughHostAsync([new XmppMessage { To = "carol", Body = $"after {marker}" }]);
+        var first = await carol.WaitForAsync(m => m.Body?.Contains(marker, StringComparison.Ordinal) == true);
+        Assert.Equal($"after {marker}", first.Body);
+    }
+
+    [Fact]
+    public async Task With_host_json_recipients_domain_a_to_outside_the_accounts_domain_is_refused_naming_it_and_nothing_arrives()
+    {
+        await using var carol = await fixture.ReceiverAsync("carol");
+        var marker = Guid.NewGuid().ToString("N");
+        var messages = NotificationRequestParser.Parse("application/json", Encoding.UTF8.GetBytes(
+            $$"""[{"to":"carol","body":"first {{marker}}"},{"to":"carol,mallory@relay.example","body":"relay {{marker}}"}]"""));
+
+        var e = await Assert.ThrowsAsync<Microsoft.Azure.WebJobs.Host.FunctionInvocationException>(() => DeliverThroughHostAsync(messages, recipients: "domain"));
+        var refused = Assert.IsType<XmppDeliveryException>(BindingShapeTests.Innermost(e));
+        Assert.Contains("'mallory@relay.example'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("recipients=domain", refused.Message, StringComparison.Ordinal);
+
+        // Within the account's domain the same policy delivers; and it is the first message carol sees.
+        await DeliverThroughHostAsync([new XmppMessage { To = "carol", Body = $"after {marker}" }], recipients: "domain");
         var first = await carol.WaitForAsync(m => m.Body?.Contains(marker, StringComparison.Ordinal) == true);
         Assert.Equal($"after {marker}", first.Body);
     }
