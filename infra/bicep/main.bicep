@@ -36,6 +36,13 @@ param maxDeliveryCount int = 5
 @description('Allow SAS keys on the Service Bus namespace (local development with a connection string). Production uses the identity only.')
 param serviceBusAllowLocalAuth bool = false
 
+@secure()
+@description('Webhook receiving inbound XMPP messages (InboxForwarder function, multipart POST per item). Empty leaves the forwarder disabled.')
+param inboxWebhookUrl string = ''
+
+@description('NCRONTAB schedule of the InboxForwarder function.')
+param inboxSchedule string = '0 */5 * * * *'
+
 param tags object = {}
 
 var token = take(uniqueString(resourceGroup().id, namePrefix), 8)
@@ -136,6 +143,9 @@ module functionApp 'modules/functionapp.bicep' = {
     queueName: serviceBus.outputs.queueName
     storageQueueEndpoint: storage.outputs.queueEndpoint
     storageQueueName: storage.outputs.queueName
+    inboxContainerName: storage.outputs.inboxContainerName
+    inboxWebhookUrl: inboxWebhookUrl
+    inboxSchedule: inboxSchedule
     workspaceId: monitoring.outputs.workspaceId
   }
 }

@@ -25,6 +25,11 @@ param queueName string
 param storageQueueEndpoint string
 param storageQueueName string
 
+param inboxContainerName string
+@secure()
+param inboxWebhookUrl string
+param inboxSchedule string
+
 @description('Log Analytics workspace receiving the function app logs (FunctionAppLogs) and metrics.')
 param workspaceId string
 
@@ -85,6 +90,14 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'XmppStorageQueueConnection__credential', value: 'managedidentity' }
         { name: 'XmppStorageQueueConnection__clientId', value: identityClientId }
         { name: 'XmppStorageQueueName', value: storageQueueName }
+        // The inbox forwarder: off (disabled) without a webhook; its checkpoint blob is reached as the identity, which
+        // already holds Storage Blob Data Owner on this account (roles.bicep).
+        { name: 'XmppInboxSchedule', value: inboxSchedule }
+        { name: 'XmppInboxWebhookUrl', value: inboxWebhookUrl }
+        { name: 'AzureWebJobs.InboxForwarder.Disabled', value: empty(inboxWebhookUrl) ? 'true' : 'false' }
+        { name: 'XmppInboxCheckpointConnection__blobServiceUri', value: storageBlobEndpoint }
+        { name: 'XmppInboxCheckpointConnection__clientId', value: identityClientId }
+        { name: 'XmppInboxCheckpointContainer', value: inboxContainerName }
         // DefaultAzureCredential in the binding picks this identity when XmppConnection holds a secret URI that the
         // extension resolves itself (docs/functions-app.md, Key Vault option 3).
         { name: 'AZURE_CLIENT_ID', value: identityClientId }

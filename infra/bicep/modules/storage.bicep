@@ -39,6 +39,15 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+// The InboxForwarder function keeps its checkpoint here (blob "checkpoint").
+resource inboxContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-08-01' = {
+  parent: blobService
+  name: 'xmpp-inbox'
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-08-01' = {
   parent: account
   name: 'default'
@@ -62,3 +71,4 @@ output queueName string = queue.name
 output poisonQueueName string = poisonQueue.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output deploymentContainerName string = deploymentContainer.name
+output inboxContainerName string = inboxContainer.name

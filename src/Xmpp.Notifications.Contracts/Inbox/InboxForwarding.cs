@@ -166,9 +166,21 @@ public static class InboxForwarding
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(fetchBatchJson);
+        return await RunAsync(
+            store, async (c, ct) => InboxBatchJson.Parse(await fetchBatchJson(c, ct).ConfigureAwait(false)), forward, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <param name="fetchBatch">Reads the batch after a checkpoint (null: from now); throws when the batch could not be read.</param>
+    public static async Task<InboxForwardResult> RunAsync(
+        IInboxCheckpointStore store, Func<string?, CancellationToken, Task<InboxBatchJson>> fetchBatch,
+        Func<IReadOnlyList<InboxWebhookItem>, CancellationToken, Task> forward, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(fetchBatch);
         ArgumentNullException.ThrowIfNull(forward);
         var checkpoint = await store.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var batch = InboxBatchJson.Parse(await fetchBatchJson(checkpoint, cancellationToken).ConfigureAwait(false));
+        var batch = await fetchBatch(checkpoint, cancellationToken).ConfigureAwait(false);
         await forward(batch.Items, cancellationToken).ConfigureAwait(false);
         var advance = !string.IsNullOrEmpty(batch.Checkpoint) && batch.Checkpoint != checkpoint;
         if (advance)
