@@ -173,15 +173,12 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         deadline.CancelAfter(_receiptTimeout);
         while (open.Count > 0 && !deadline.IsCancellationRequested)
         {
-            open.RemoveAll(o =>
+            foreach (var answered in open.Where(o => o.Task.IsCompletedSuccessfully).ToList())
             {
-                if (o.Task.IsCompletedSuccessfully)
-                {
-                    confirmed[o.Id] = o.Task.Result;
-                    return true;
-                }
-                return client.GetPresence(o.To).IsOffline;
-            });
+                confirmed[answered.Id] = await answered.Task.ConfigureAwait(false);
+                open.Remove(answered);
+            }
+            open.RemoveAll(o => client.GetPresence(o.To).IsOffline);
             if (open.Count == 0)
                 break;
             // Receipts end the wait at once; presence changes are looked at every 100 ms.

@@ -52,13 +52,13 @@ public sealed partial class XmppContacts(ILogger? logger = null, XmppNotifierOpt
         RunAsync(url, contacts, async (client, jids, invalid) =>
         {
             var outcomes = new List<InviteOutcome>(invalid.Select(i => new InviteOutcome(i.Text, InviteStatus.Failed, i.Reason)));
-            var requested = new List<(Jid Jid, SubscriptionRequestResult Result)>();
+            var requested = new List<(Jid Jid, SubscriptionRequestResult Answer)>();
             foreach (var jid in jids)
                 requested.Add((jid, await client.RequestSubscriptionAsync(jid, cancellationToken).ConfigureAwait(false)));
             // The requests count once the server has taken them.
             await client.WaitForDeliveryAsync(cancellationToken).ConfigureAwait(false);
             outcomes.AddRange(requested.Select(r => new InviteOutcome(r.Jid.ToString(),
-                r.Result == SubscriptionRequestResult.AlreadySubscribed ? InviteStatus.AlreadySubscribed : InviteStatus.Requested)));
+                r.Answer == SubscriptionRequestResult.AlreadySubscribed ? InviteStatus.AlreadySubscribed : InviteStatus.Requested)));
             return outcomes;
         }, cancellationToken);
 
