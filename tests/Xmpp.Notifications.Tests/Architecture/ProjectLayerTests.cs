@@ -18,7 +18,8 @@ public sealed class ProjectLayerTests
         ["XmppNotify.Cli"] = ["Xmpp.Client", "Xmpp.Notifications", "Xmpp.Notifications.Contracts"],
         ["XmppNotify.Azure.WebJobs.Extensions.Xmpp"] = ["Xmpp.Client", "Xmpp.Notifications", "Xmpp.Notifications.Contracts"],
         ["XmppNotify.Azure.Functions.Worker.Extensions.Xmpp"] = ["Xmpp.Notifications.Contracts"],
-        ["XmppNotify.FunctionApp"] = ["Xmpp.Notifications.Contracts", "XmppNotify.Azure.Functions.Worker.Extensions.Xmpp"],
+        // The inbox forwarder reads the account's archive in the worker (a timer job, no output binding involved).
+        ["XmppNotify.FunctionApp"] = ["Xmpp.Notifications", "Xmpp.Notifications.Contracts", "XmppNotify.Azure.Functions.Worker.Extensions.Xmpp"],
     };
 
     /// <summary>Package id prefixes a project must not reference, and why.</summary>
