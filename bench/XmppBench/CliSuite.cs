@@ -163,45 +163,14 @@ internal static class CliSuite
     private static async Task<RunResult> RunOnceAsync(Sender sender, string work, CancellationToken cancellationToken)
     {
         var rssFile = Path.Combine(work, "rss.txt");
-        var info = new ProcessStartInfo(GnuTime)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "-f", "%M", "-o", rssFile, sender.Executable })
-            info.ArgumentList.Add(arg);
-        foreach (var arg in sender.Arguments)
-            info.ArgumentList.Add(arg);
-        foreach (var (name, value) in sender.Environment)
-            info.Environment[name] = value;
-        var started = Stopwatch.GetTimestamp();
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {sender.Name}.");
-        if (sender.Stdin is not null)
-            await process.StandardInput.WriteAsync(sender.Stdin.AsMemory(), cancellationToken);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(30));
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            process.Kill(entireProcessTree: true);
-            return new RunResult(-1, TimeSpan.Zero, 0, "timed out after 30 s");
-        }
-        var wall = Stopwatch.GetElapsedTime(started);
-        await stdout;
-        var error = await stderr;
+        var run = await TimedProcess.RunAsync(GnuTime, ["-f", "%M", "-o", rssFile, sender.Executable, .. sender.Arguments], sender.Environment, sender.Stdin, sender.Name, cancellationToken);
+        if (run.TimedOut)
+            return new RunResult(run.ExitCode, run.Wall, 0, run.Stderr);
         var rssText = File.Exists(rssFile) ? (await File.ReadAllTextAsync(rssFile, cancellationToken)).Trim() : "";
         // GNU time writes "Command exited with non-zero status N" before the figure when the child fails.
         var lastLine = rssText.Split('\n').LastOrDefault() ?? "";
         var rss = long.TryParse(lastLine, NumberStyles.Integer, CultureInfo.InvariantCulture, out var kib) ? kib : 0;
-        return new RunResult(process.ExitCode, wall, rss, error);
+        return new RunResult(run.ExitCode, run.Wall, rss, run.Stderr);
     }
 
     private static string FirstLine(string text) => text.Trim().Split('\n')[0].Trim();

@@ -254,40 +254,8 @@ internal static class RttSuite
     /// <summary>Runs the sender inside the link's namespace; the wall time includes <c>ip netns exec</c> (a few ms, the same for every sender).</summary>
     private static async Task<RunResult> RunOnceAsync(string link, Sender sender, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(link)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(sender.Executable);
-        foreach (var arg in sender.Arguments)
-            info.ArgumentList.Add(arg);
-        foreach (var (name, value) in sender.Environment)
-            info.Environment[name] = value;
-        var started = Stopwatch.GetTimestamp();
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {sender.Name}.");
-        if (sender.Stdin is not null)
-            await process.StandardInput.WriteAsync(sender.Stdin.AsMemory(), cancellationToken);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(30));
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            process.Kill(entireProcessTree: true);
-            return new RunResult(-1, TimeSpan.Zero, "timed out after 30 s");
-        }
-        var wall = Stopwatch.GetElapsedTime(started);
-        await stdout;
-        return new RunResult(process.ExitCode, wall, await stderr);
+        var run = await TimedProcess.RunAsync(link, ["exec", sender.Executable, .. sender.Arguments], sender.Environment, sender.Stdin, sender.Name, cancellationToken);
+        return new RunResult(run.ExitCode, run.Wall, run.Stderr);
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
