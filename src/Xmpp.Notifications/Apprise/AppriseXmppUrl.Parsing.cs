@@ -293,19 +293,19 @@ public sealed partial class AppriseXmppUrl
             d.ScramPlus = ReadBool("scramplus", true);
             d.Optional = ReadBool("optional", false);
             d.Nick = ReadNick(user, d);
-            d.Format = ReadChoice("format", NotifyFormat.Text, ("text", NotifyFormat.Text), ("markdown", NotifyFormat.Markdown), ("html", NotifyFormat.Html));
-            d.Overflow = ReadChoice("overflow", OverflowMode.Upstream, ("upstream", OverflowMode.Upstream), ("truncate", OverflowMode.Truncate), ("split", OverflowMode.Split));
+            d.Format = ReadChoice("format", NotifyFormat.Text, FormatChoices);
+            d.Overflow = ReadChoice("overflow", OverflowMode.Upstream, OverflowChoices);
             d.Retry = ReadRetry();
             d.Wait = ReadSeconds("wait", DefaultWaitSeconds, 0.0, MaxWaitSeconds, allowZero: true);
             d.ConnectTimeoutSeconds = ReadSeconds("cto", DefaultTimeoutSeconds, 0.0, MaxTimeoutSeconds, allowZero: false);
             d.ReadTimeoutSeconds = ReadSeconds("rto", DefaultTimeoutSeconds, 0.0, MaxTimeoutSeconds, allowZero: false);
 
             d.ReceiptsGiven = _parameters.TryGetValue("receipts", out var receipts) && receipts.Length > 0;
-            d.Receipts = ReadChoice("receipts", ReceiptMode.Off, ("no", ReceiptMode.Off), ("wait", ReceiptMode.Wait), ("yes", ReceiptMode.Require), ("require", ReceiptMode.Require));
-            d.Subscribe = ReadChoice("subscribe", SubscriptionPolicy.Ignore, ("ignore", SubscriptionPolicy.Ignore), ("accept", SubscriptionPolicy.Accept), ("deny", SubscriptionPolicy.Deny));
-            d.Offline = ReadChoice("offline", OfflinePolicy.Send, ("send", OfflinePolicy.Send), ("skip", OfflinePolicy.Skip), ("fail", OfflinePolicy.Fail));
+            d.Receipts = ReadChoice("receipts", ReceiptMode.Off, ReceiptChoices);
+            d.Subscribe = ReadChoice("subscribe", SubscriptionPolicy.Ignore, SubscribeChoices);
+            d.Offline = ReadChoice("offline", OfflinePolicy.Send, OfflineChoices);
             d.RecipientsGiven = _parameters.TryGetValue("recipients", out var recipients) && recipients.Length > 0;
-            d.Recipients = ReadChoice("recipients", RecipientPolicy.Any, ("any", RecipientPolicy.Any), ("url", RecipientPolicy.Url), ("domain", RecipientPolicy.Domain));
+            d.Recipients = ReadChoice("recipients", RecipientPolicy.Any, RecipientChoices);
 
             ReadTransport(d, port is not null || (_parameters.TryGetValue("xmpp", out var xmppHost) && xmppHost.Length > 0));
 
@@ -405,7 +405,7 @@ public sealed partial class AppriseXmppUrl
         private void ReadTransport(Draft d, bool tcpEndpointGiven)
         {
             var explicitTransport = _parameters.TryGetValue("transport", out var t) && t.Length > 0;
-            d.Transport = ReadChoice("transport", UrlTransport.Tcp, ("tcp", UrlTransport.Tcp), ("websocket", UrlTransport.WebSocket), ("ws", UrlTransport.WebSocket));
+            d.Transport = ReadChoice("transport", UrlTransport.Tcp, [("tcp", UrlTransport.Tcp), ("websocket", UrlTransport.WebSocket), ("ws", UrlTransport.WebSocket)]);
             if (_parameters.TryGetValue("wsurl", out var wsurl) && wsurl.Length > 0)
             {
                 if (explicitTransport && d.Transport == UrlTransport.Tcp)
@@ -549,7 +549,7 @@ public sealed partial class AppriseXmppUrl
             return user;
         }
 
-        private T ReadChoice<T>(string name, T fallback, params (string Name, T Value)[] choices)
+        private T ReadChoice<T>(string name, T fallback, (string Name, T Value)[] choices)
         {
             if (!_parameters.TryGetValue(name, out var value) || value.Length == 0)
                 return fallback;

@@ -306,21 +306,21 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
             query.Add(new("name", Nick));
         if (!string.Equals(ConnectHost, DefaultConnectHost(LoginJid), StringComparison.Ordinal))
             query.Add(new("xmpp", ConnectHost));
-        query.Add(new("format", FormatName(Format)));
-        query.Add(new("overflow", OverflowName(Overflow)));
+        query.Add(new("format", NameOf(FormatChoices, Format)));
+        query.Add(new("overflow", NameOf(OverflowChoices, Overflow)));
         query.Add(new("retry", Retry.ToString(CultureInfo.InvariantCulture)));
         query.Add(new("wait", Wait.ToString("R", CultureInfo.InvariantCulture)));
         query.Add(new("optional", YesNo(Optional)));
         query.Add(new("cto", _connectTimeoutSeconds.ToString("R", CultureInfo.InvariantCulture)));
         query.Add(new("rto", _readTimeoutSeconds.ToString("R", CultureInfo.InvariantCulture)));
         if (ReceiptsGiven)
-            query.Add(new("receipts", ReceiptName(Receipts)));
+            query.Add(new("receipts", NameOf(ReceiptChoices, Receipts)));
         if (Subscribe != SubscriptionPolicy.Ignore)
-            query.Add(new("subscribe", SubscribeName(Subscribe)));
+            query.Add(new("subscribe", NameOf(SubscribeChoices, Subscribe)));
         if (Offline != OfflinePolicy.Send)
-            query.Add(new("offline", OfflineName(Offline)));
+            query.Add(new("offline", NameOf(OfflineChoices, Offline)));
         if (RecipientsGiven)
-            query.Add(new("recipients", RecipientsName(Recipients)));
+            query.Add(new("recipients", NameOf(RecipientChoices, Recipients)));
         if (Transport == UrlTransport.WebSocket)
         {
             query.Add(new("transport", "websocket"));
@@ -367,17 +367,17 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         w.WriteBoolean("subject", Subject);
         w.WriteString("nick", Nick);
         w.WriteBoolean("scramplus", ScramPlus);
-        w.WriteString("format", FormatName(Format));
-        w.WriteString("overflow", OverflowName(Overflow));
+        w.WriteString("format", NameOf(FormatChoices, Format));
+        w.WriteString("overflow", NameOf(OverflowChoices, Overflow));
         w.WriteNumber("retry", Retry);
         w.WriteNumber("wait", Wait);
         w.WriteBoolean("optional", Optional);
         w.WriteNumber("cto", _connectTimeoutSeconds);
         w.WriteNumber("rto", _readTimeoutSeconds);
-        w.WriteString("receipts", ReceiptName(Receipts));
-        w.WriteString("subscribe", SubscribeName(Subscribe));
-        w.WriteString("offline", OfflineName(Offline));
-        w.WriteString("recipients", RecipientsName(Recipients));
+        w.WriteString("receipts", NameOf(ReceiptChoices, Receipts));
+        w.WriteString("subscribe", NameOf(SubscribeChoices, Subscribe));
+        w.WriteString("offline", NameOf(OfflineChoices, Offline));
+        w.WriteString("recipients", NameOf(RecipientChoices, Recipients));
         w.WriteString("transport", Transport == UrlTransport.WebSocket ? "websocket" : "tcp");
         if (Transport == UrlTransport.WebSocket)
         {
@@ -443,47 +443,30 @@ public sealed partial class AppriseXmppUrl : IEquatable<AppriseXmppUrl>
         _ => "starttls",
     };
 
-    internal static string FormatName(NotifyFormat format) => format switch
-    {
-        NotifyFormat.Html => "html",
-        NotifyFormat.Markdown => "markdown",
-        _ => "text",
-    };
+    // One table per choice parameter serves both the parser and the written-back URL and dry-run. Aliases stand before
+    // the spelling written back (receipts=yes before require), so the name of a value is its last entry.
+    internal static readonly (string Name, NotifyFormat Value)[] FormatChoices =
+        [("text", NotifyFormat.Text), ("markdown", NotifyFormat.Markdown), ("html", NotifyFormat.Html)];
 
-    internal static string OverflowName(OverflowMode mode) => mode switch
-    {
-        OverflowMode.Truncate => "truncate",
-        OverflowMode.Split => "split",
-        _ => "upstream",
-    };
+    internal static readonly (string Name, OverflowMode Value)[] OverflowChoices =
+        [("upstream", OverflowMode.Upstream), ("truncate", OverflowMode.Truncate), ("split", OverflowMode.Split)];
 
-    internal static string ReceiptName(ReceiptMode mode) => mode switch
-    {
-        ReceiptMode.Wait => "wait",
-        ReceiptMode.Require => "require",
-        _ => "no",
-    };
+    internal static readonly (string Name, ReceiptMode Value)[] ReceiptChoices =
+        [("no", ReceiptMode.Off), ("wait", ReceiptMode.Wait), ("yes", ReceiptMode.Require), ("require", ReceiptMode.Require)];
 
-    internal static string SubscribeName(SubscriptionPolicy policy) => policy switch
-    {
-        SubscriptionPolicy.Accept => "accept",
-        SubscriptionPolicy.Deny => "deny",
-        _ => "ignore",
-    };
+    internal static readonly (string Name, SubscriptionPolicy Value)[] SubscribeChoices =
+        [("ignore", SubscriptionPolicy.Ignore), ("accept", SubscriptionPolicy.Accept), ("deny", SubscriptionPolicy.Deny)];
 
-    internal static string OfflineName(OfflinePolicy policy) => policy switch
-    {
-        OfflinePolicy.Skip => "skip",
-        OfflinePolicy.Fail => "fail",
-        _ => "send",
-    };
+    internal static readonly (string Name, OfflinePolicy Value)[] OfflineChoices =
+        [("send", OfflinePolicy.Send), ("skip", OfflinePolicy.Skip), ("fail", OfflinePolicy.Fail)];
 
-    internal static string RecipientsName(RecipientPolicy policy) => policy switch
-    {
-        RecipientPolicy.Url => "url",
-        RecipientPolicy.Domain => "domain",
-        _ => "any",
-    };
+    internal static readonly (string Name, RecipientPolicy Value)[] RecipientChoices =
+        [("any", RecipientPolicy.Any), ("url", RecipientPolicy.Url), ("domain", RecipientPolicy.Domain)];
+
+    internal static string NameOf<T>((string Name, T Value)[] choices, T value)
+        where T : struct, Enum =>
+        Array.FindLast(choices, c => EqualityComparer<T>.Default.Equals(c.Value, value)).Name
+        ?? throw new ArgumentOutOfRangeException(nameof(value), value, "no spelling for this value");
 
     private static string YesNo(bool value) => value ? "yes" : "no";
 
