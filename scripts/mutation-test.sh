@@ -13,6 +13,9 @@ run() {
   local out=".artifacts/stryker/$name"
   mkdir -p "$out"
   echo "== $name: $file with $tests"
+  # Build (and so restore) first: Stryker reads package references from the project's restore output before it
+  # builds, and stale obj/ assets (a package added since the last restore) make every mutant fail to compile.
+  dotnet build "$tests" -c Release -v quiet -nologo >/dev/null
   (cd "$(dirname "$tests")" && dotnet stryker \
     --config-file "$OLDPWD/bench/stryker/stryker-config.json" \
     --project "$(basename "$project")" \
@@ -20,6 +23,30 @@ run() {
     --mutate "**/$file" \
     --test-case-filter "$filter" \
     --output "$OLDPWD/$out")
+  summary "$out/reports/mutation-report.json" "$file"
+}
+
+# The mutated file's own figures and every mutant that was not killed, by line (the HTML report shows the same).
+summary() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+report, name = json.load(open(sys.argv[1])), sys.argv[2]
+for path, f in report["files"].items():
+    if not path.endswith("/" + name):
+        continue
+    lines, count = f["source"].split("\n"), {}
+    for m in f["mutants"]:
+        count[m["status"]] = count.get(m["status"], 0) + 1
+    detected = count.get("Killed", 0) + count.get("Timeout", 0)
+    valid = detected + count.get("Survived", 0) + count.get("NoCoverage", 0)
+    print(f"{name}: {100 * detected / max(valid, 1):.2f} % ({detected}/{valid}) "
+          + ", ".join(f"{k} {v}" for k, v in sorted(count.items())))
+    for m in sorted(f["mutants"], key=lambda m: m["location"]["start"]["line"]):
+        if m["status"] in ("Survived", "NoCoverage", "CompileError"):
+            line = m["location"]["start"]["line"]
+            print(f"  {m['status']:<12} {line:>4} {m['mutatorName']}: {m.get('replacement', '')[:60]!r}"
+                  f"  | {lines[line - 1].strip()[:80]}")
+PY
 }
 
 # Real-server tests (Integration, Notifier*Tests against Prosody) are left out: slow, and the replay tests pin the logic.
