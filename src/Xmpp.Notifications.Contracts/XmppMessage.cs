@@ -57,16 +57,4 @@ public sealed class XmppMessage
     /// </summary>
     [JsonPropertyName("key")]
     public string? Key { get; set; }
-
-    /// <summary>
-    /// A one-off connection for this message only: an <c>xmpp://</c>/<c>xmpps://</c> Apprise URL with the sender's own
-    /// credentials, used instead of the binding's connection, never stored, never logged. Set by
-    /// <c>POST /api/message</c> from the caller's HTTP Basic credentials; the host sends it only to a domain listed in
-    /// the app setting <c>XmppHttpMessageDomains</c>, and request parsers refuse it from callers.
-    /// </summary>
-    [JsonPropertyName("account")]
-    public string? Account { get; set; }
-
-    /// <summary>Names the type only: <see cref="Account"/> holds a password.</summary>
-    public override string ToString() => nameof(XmppMessage);
 }

@@ -96,7 +96,6 @@ public static class XmppMessageJson
             WriteIfSet(writer, "extensionXml", message.ExtensionXml);
             WriteIfSet(writer, "tag", message.Tag);
             WriteIfSet(writer, "key", message.Key);
-            WriteIfSet(writer, "account", message.Account);
             writer.WriteEndObject();
         }
 
@@ -135,7 +134,6 @@ public static class XmppMessageJson
             ExtensionXml = item.GetString("extensionXml"),
             Tag = item.GetString("tag"),
             Key = item.GetString("key"),
-            Account = item.GetString("account"),
         };
         var where = item.Path.Length == 0 ? "The message" : $"The message at {item.Path}";
         try
@@ -211,13 +209,6 @@ public static class XmppMessageJson
         if (message.Key is not null && !Requests.AppriseApiNotify.IsValidKey(message.Key))
         {
             throw new NotificationFormatException($"{where} has a \"key\" that is not 1 to 128 letters, digits, '_' or '-'.", "key", null, null);
-        }
-
-        if (message.Account is not null
-            && !(message.Account.StartsWith("xmpp://", StringComparison.OrdinalIgnoreCase) || message.Account.StartsWith("xmpps://", StringComparison.OrdinalIgnoreCase)))
-        {
-            // The value holds a password: never echo it.
-            throw new NotificationFormatException($"{where} has an \"account\" that is not an xmpp:// or xmpps:// URL.", "account", null, null);
         }
 
         if (message.Tag is not null && !Requests.AppriseApiNotify.IsValidBindingTag(message.Tag))

@@ -88,7 +88,7 @@ public sealed partial class XmppNotifier : IXmppNotifier
     /// The recipient and size caps of <see cref="XmppNotifierOptions"/>, over every URL of the call: the reason naming the
     /// cap (and the recipient list that broke it), or null. URLs that do not parse are left to their own outcome.
     /// </summary>
-    internal static string? ExceedsLimits(IReadOnlyList<string> urls, IReadOnlyList<Notification> notifications, XmppNotifierOptions options)
+    public static string? ExceedsLimits(IReadOnlyList<string> urls, IReadOnlyList<Notification> notifications, XmppNotifierOptions options)
     {
         if (ExceedsRecipientLimits(notifications, options) is { } reason)
             return reason;

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Xmpp.Notifications;
 using Xmpp.Notifications.Tests.Notifier;
 using XmppNotify.FunctionApp.Tests.HostProtocol;
@@ -29,16 +31,36 @@ public sealed class FunctionAppFixture : IAsyncLifetime
 
     public string WrongPassword { get; } = "Wrong/" + Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>A login domain of <see cref="HttpMessageDomains"/> whose server port refuses connections.</summary>
+    public const string UnreachableDomain = "unreachable.test";
+
+    /// <summary>A login domain of <see cref="HttpMessageDomains"/> whose server accepts the connection and never says a word.</summary>
+    public const string SilentDomain = "silent.test";
+
+    private readonly TcpListener _silent = new(IPAddress.Loopback, 0);
+    private readonly List<Socket> _silentConnections = [];
+    private int _closedPort;
+
     public async Task InitializeAsync()
     {
         var appDirectory = FunctionAppOutput.Require();
         await Xmpp.InitializeAsync();
+        _closedPort = ClosedPort();
+        _silent.Start();
+        _ = AcceptSilentlyAsync();
         var settings = Settings(Xmpp.Url("alice", "bob"), AppriseConfiguration());
-        settings[HttpMessageDomainsSetting] = HttpMessageDomains;
         var notifierOptions = new XmppNotifierOptions { ConfigureClient = o => o.TrustedRoots = [Xmpp.Server.CaCertificate] };
         _outputs = await OutputBindingHost.StartAsync(settings, notifierOptions);
         _wrongPasswordOutputs = await OutputBindingHost.StartAsync(Settings(Xmpp.Url("alice", "bob", password: WrongPassword), AppriseConfiguration(WrongPassword)), notifierOptions);
-        _host = await FunctionsHostHarness.StartAsync(appDirectory, settings.AsReadOnly());
+
+        // The worker sends POST /api/message itself: it gets the endpoint's setting, and trusts the test CA the way an
+        // app would trust a private CA (SSL_CERT_FILE; an Apprise URL cannot name one).
+        var worker = new Dictionary<string, string?>(settings, StringComparer.Ordinal)
+        {
+            [HttpMessageDomainsSetting] = HttpMessageDomains,
+            ["SSL_CERT_FILE"] = Xmpp.Server.CaCertificatePemPath,
+        };
+        _host = await FunctionsHostHarness.StartAsync(appDirectory, worker.AsReadOnly());
     }
 
     public async Task DisposeAsync()
@@ -58,7 +80,41 @@ public sealed class FunctionAppFixture : IAsyncLifetime
             await _wrongPasswordOutputs.DisposeAsync();
         }
 
+        _silent.Stop();
+        lock (_silentConnections)
+        {
+            _silentConnections.ForEach(c => c.Dispose());
+        }
+
         await Xmpp.DisposeAsync();
+    }
+
+    private static int ClosedPort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    private async Task AcceptSilentlyAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var connection = await _silent.AcceptSocketAsync();
+                lock (_silentConnections)
+                {
+                    _silentConnections.Add(connection);
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Stopped at dispose.
+        }
     }
 
     /// <summary>
@@ -75,8 +131,12 @@ public sealed class FunctionAppFixture : IAsyncLifetime
 
     public const string HttpMessageDomainsSetting = "XmppHttpMessageDomains";
 
-    /// <summary>POST /api/message may log in to the test server's domain only, connecting to it on loopback; the wrong-password JobHost has no such setting.</summary>
-    public string HttpMessageDomains => $"{Xmpp.Domain}=127.0.0.1:{Xmpp.Server.C2sPort}";
+    /// <summary>
+    /// POST /api/message may log in to the test server's domain, connecting to it on loopback, and to two domains whose
+    /// servers fail: one refuses connections, one never answers.
+    /// </summary>
+    public string HttpMessageDomains =>
+        $"{Xmpp.Domain}=127.0.0.1:{Xmpp.Server.C2sPort}, {UnreachableDomain}=127.0.0.1:{_closedPort} {SilentDomain}=127.0.0.1:{((IPEndPoint)_silent.LocalEndpoint).Port}";
 
     /// <summary>The app settings, as the host gives them to itself (the extension) and to the worker (environment).</summary>
     private static Dictionary<string, string?> Settings(string xmppConnection, string appriseConfiguration) => new(StringComparer.Ordinal)

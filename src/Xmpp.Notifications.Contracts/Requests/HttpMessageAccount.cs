@@ -13,7 +13,7 @@ public sealed class HttpMessageRefusedException(int status, string message) : Ex
 /// The sender's own XMPP account, from the HTTP Basic credentials of an <c>http_message</c>/<c>mod_post_msg</c> client
 /// (<c>curl -u user@domain:password</c>). The endpoint logs in as this account for one request only, so the domains it
 /// may log in to are an explicit list (no open relay, no connections to hosts the operator did not name); the password
-/// is kept only to build the one-off Apprise URL and never appears in <see cref="ToString"/>.
+/// is kept only to build the one-off Apprise URL that the function sends with, and never appears in <see cref="ToString"/>.
 /// </summary>
 public sealed class HttpMessageAccount
 {
@@ -69,7 +69,7 @@ public sealed class HttpMessageAccount
         var domain = user[(at + 1)..].ToLowerInvariant();
         if (!allowedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase))
         {
-            throw new HttpMessageRefusedException(403, $"Logging in to '{domain}' is not allowed here; the allowed domains are set by the operator.");
+            throw NotAllowed(domain);
         }
 
         return new HttpMessageAccount(user[..at], domain, password);
@@ -99,12 +99,22 @@ public sealed class HttpMessageAccount
         }
     }
 
-    /// <summary>The one-off Apprise URL (STARTTLS, certificate checked) for this request's connection. It holds the password: never log it.</summary>
-    public string ToAppriseUrl() => $"xmpps://{Uri.EscapeDataString(Localpart)}:{Uri.EscapeDataString(_password)}@{Domain}";
-
-    /// <summary>The one-off URL connecting to <paramref name="host"/>:<paramref name="port"/> for this account's domain (the operator's setting). It holds the password: never log it.</summary>
-    public string ToAppriseUrl(string host, int port) =>
-        $"xmpps://{Uri.EscapeDataString(Localpart)}:{Uri.EscapeDataString(_password)}@{Domain}:{port}/?xmpp={Uri.EscapeDataString(host)}";
+    /// <summary>
+    /// The one-off Apprise URL (STARTTLS, certificate checked) for this request's connection, to the host and port that
+    /// the operator's <paramref name="domains"/> (<see cref="HttpMessageRequest.Domains"/>) name for the account's domain:
+    /// never anywhere else. It holds the password: never log it, never let it leave the process.
+    /// </summary>
+    public string ToAppriseUrl(IReadOnlyDictionary<string, (string Host, int Port)> domains)
+    {
+        ArgumentNullException.ThrowIfNull(domains);
+        var (host, port) = domains.TryGetValue(Domain, out var target)
+            ? target
+            : throw NotAllowed(Domain);
+        return $"xmpps://{Uri.EscapeDataString(Localpart)}:{Uri.EscapeDataString(_password)}@{Domain}:{port}/?xmpp={Uri.EscapeDataString(host)}";
+    }
 
     public override string ToString() => BareJid;
+
+    private static HttpMessageRefusedException NotAllowed(string domain) =>
+        new(403, $"Logging in to '{domain}' is not allowed here; the allowed domains are set by the operator.");
 }

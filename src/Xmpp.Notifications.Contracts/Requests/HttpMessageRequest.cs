@@ -2,8 +2,9 @@ namespace Xmpp.Notifications.Contracts.Requests;
 
 /// <summary>
 /// The body of an <c>http_message</c>/<c>mod_post_msg</c> request (<c>POST /api/message</c>): a <c>&lt;message&gt;</c>
-/// stanza, JSON, mod_post_msg form fields, or plain text with the recipients in <c>?to=</c>; each message is sent over
-/// the caller's own account (<see cref="XmppMessage.Account"/>).
+/// stanza, JSON, mod_post_msg form fields, or plain text with the recipients in <c>?to=</c>. The function sends them
+/// itself over the caller's own account (<see cref="HttpMessageAccount.ToAppriseUrl(IReadOnlyDictionary{string, ValueTuple{string, int}})"/>),
+/// for that request only: the account's URL never leaves the worker.
 /// </summary>
 public static class HttpMessageRequest
 {
@@ -42,16 +43,12 @@ public static class HttpMessageRequest
 
     /// <summary>
     /// Parses the body, refuses a stanza whose <c>from</c> is not the account (403, <see cref="HttpMessageRefusedException"/>),
-    /// applies <paramref name="to"/> (the query's recipients) to messages without their own, and routes every message
-    /// over the account. A message with no recipient at all is a 400 (<see cref="NotificationFormatException"/>).
+    /// and applies <paramref name="to"/> (the query's recipients) to messages without their own. A message with no
+    /// recipient at all is a 400 (<see cref="NotificationFormatException"/>).
     /// </summary>
-    public static IReadOnlyList<XmppMessage> Parse(
-        HttpMessageAccount account, IReadOnlyDictionary<string, (string Host, int Port)> domains, string? contentType, ReadOnlyMemory<byte> body, string? to)
+    public static IReadOnlyList<XmppMessage> Parse(HttpMessageAccount account, string? contentType, ReadOnlyMemory<byte> body, string? to)
     {
         ArgumentNullException.ThrowIfNull(account);
-        ArgumentNullException.ThrowIfNull(domains);
-        var (host, port) = domains[account.Domain];
-        var url = account.ToAppriseUrl(host, port);
         var messages = NotificationRequestParser.Parse(contentType, body);
         var text = NotificationRequestParser.DecodeUtf8(XmppMessageJson.SkipBom(body.Span)).TrimStart();
         if (text.StartsWith('<'))
@@ -68,8 +65,6 @@ public static class HttpMessageRequest
                     ? throw new NotificationFormatException("The message names no recipient: give the stanza a 'to', or add ?to=user@domain to the URL.")
                     : to.Trim();
             }
-
-            message.Account = url;
         }
 
         return messages;

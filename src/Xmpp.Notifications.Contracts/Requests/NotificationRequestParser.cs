@@ -68,22 +68,13 @@ public static class NotificationRequestParser
 
         return kind switch
         {
-            PayloadKind.Json => RefuseAccount(XmppMessageJson.Parse(bytes)),
+            PayloadKind.Json => XmppMessageJson.Parse(bytes),
             PayloadKind.Xml => MessageStanza.Parse(text),
             PayloadKind.Markdown => [TextMessage(text, "markdown")],
             PayloadKind.Html => [TextMessage(text, "html")],
             _ => [TextMessage(text, "text")],
         };
     }
-
-    /// <summary>
-    /// A caller cannot name the connection: <see cref="XmppMessage.Account"/> is set only by <c>POST /api/message</c>
-    /// from the caller's verified Basic credentials.
-    /// </summary>
-    private static IReadOnlyList<XmppMessage> RefuseAccount(IReadOnlyList<XmppMessage> messages) =>
-        messages.Any(m => m.Account is not null)
-            ? throw new NotificationFormatException("\"account\" cannot be sent in a notification; POST /api/message logs in with the HTTP Basic credentials instead.", "account", null, null)
-            : messages;
 
     /// <summary>Strict UTF-8 decoding: a bad byte is reported with its offset and line instead of becoming U+FFFD.</summary>
     internal static string DecodeUtf8(ReadOnlySpan<byte> bytes)

@@ -1,7 +1,6 @@
 using Microsoft.Azure.WebJobs;
 using Microsoft.Extensions.Logging;
 using Xmpp.Notifications.Contracts;
-using Xmpp.Notifications.Contracts.Requests;
 using Xmpp.Notifications;
 using Xmpp.Notifications.Apprise;
 using XmppNotify.Azure.WebJobs.Extensions.Xmpp.KeyVault;
@@ -26,18 +25,7 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
     private List<Routed> _pending = [];
 
     /// <summary>A message and where it goes: the setting (the binding's, or a keyed configuration under it) and the tag.</summary>
-    /// <remarks><see cref="Account"/> (a one-off URL with a password) is excluded from the record's printed form.</remarks>
-    private sealed record Routed(Notification Notification, string SettingName, string? Tag, string? Account)
-    {
-        private bool PrintMembers(System.Text.StringBuilder builder)
-        {
-            builder.Append("SettingName = ").Append(SettingName).Append(", Tag = ").Append(Tag);
-            return true;
-        }
-    }
-
-    /// <summary>How logs name a one-off account connection: never by its URL, which carries the password.</summary>
-    private const string AccountConnection = "one-off account of the request";
+    private sealed record Routed(Notification Notification, string SettingName, string? Tag);
 
     public XmppMessageAsyncCollector(
         XmppAttribute attribute,
@@ -77,8 +65,7 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
     private Routed Route(XmppMessage message) => new(
         XmppMessageConversion.ToNotification(message, _attribute),
         string.IsNullOrEmpty(message.Key) ? _settingName : $"{_settingName}__{message.Key}",
-        message.Tag ?? _attribute.Tag,
-        message.Account);
+        message.Tag ?? _attribute.Tag);
 
     /// <summary>App settings <c>A__b</c> are configuration keys <c>A:b</c> once the host has read the environment.</summary>
     private string? ReadSetting(string name) => _readSetting(name) ?? (name.Contains("__", StringComparison.Ordinal) ? _readSetting(name.Replace("__", ":", StringComparison.Ordinal)) : null);
@@ -110,14 +97,8 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
         try
         {
             // Each configuration and tag is one delivery; most invocations have exactly one.
-            foreach (var group in notifications.GroupBy(n => (n.SettingName, n.Tag, n.Account)))
+            foreach (var group in notifications.GroupBy(n => (n.SettingName, n.Tag)))
             {
-                if (group.Key.Account is { } account)
-                {
-                    await DeliverOverAccountAsync(account, group.Select(n => n.Notification).ToList(), timeout.Token).ConfigureAwait(false);
-                    continue;
-                }
-
                 await DeliverAsync(group.Key.SettingName, group.Key.Tag, group.Select(n => n.Notification).ToList(), timeout.Token).ConfigureAwait(false);
             }
         }
@@ -148,34 +129,6 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
 
             _pending.AddRange(notifications);
         }
-    }
-
-    /// <summary>
-    /// A message that carries its own account (<c>POST /api/message</c>) goes over that connection only: no
-    /// configuration, tag, console sink or Key Vault retry. The host refuses any domain the operator did not list in
-    /// <c>XmppHttpMessageDomains</c>, so a message cannot make the host connect anywhere else (no open relay).
-    /// </summary>
-    private async Task DeliverOverAccountAsync(string account, List<Notification> notifications, CancellationToken cancellationToken)
-    {
-        var allowed = HttpMessageRequest.Domains(_readSetting(HttpMessageRequest.DomainsSetting));
-        if (!AppriseXmppUrl.TryParse(account, out var url, out _)
-            || url is null
-            || !allowed.TryGetValue(url.LoginJid.Domain.ToLowerInvariant(), out var target)
-            || !string.Equals(url.ConnectHost, target.Host, StringComparison.OrdinalIgnoreCase)
-            || url.Port != target.Port)
-        {
-            throw new XmppConnectionException(
-                $"A message carries its own account, but its domain or server is not the one listed in the app setting '{HttpMessageRequest.DomainsSetting}'; nothing was sent.");
-        }
-
-        var result = await _notifier.NotifyAsync([account], notifications, cancellationToken).ConfigureAwait(false);
-        if (!result.Success)
-        {
-            LogDeliveryFailed(_logger, notifications.Count, AccountConnection, result.Describe());
-            throw new XmppDeliveryException(result);
-        }
-
-        LogDelivered(_logger, notifications.Count, 1, AccountConnection);
     }
 
     private async Task DeliverAsync(string settingName, string? tag, List<Notification> notifications, CancellationToken cancellationToken)

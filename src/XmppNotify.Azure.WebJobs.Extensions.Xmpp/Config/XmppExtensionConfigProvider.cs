@@ -88,14 +88,14 @@ internal sealed class XmppExtensionConfigProvider : IExtensionConfigProvider
     private void Validate(XmppAttribute attribute, Type parameterType)
     {
         // {binding} expressions are resolved per invocation; only literal values can be checked now.
-        if (IsLiteral(attribute.Format) && !XmppMessageConversion.TryParseFormat(attribute.Format, out _))
+        if (IsLiteral(attribute.Format) && !NotificationFields.TryParseFormat(attribute.Format, out _))
         {
-            throw new InvalidOperationException($"[Xmpp] Format '{attribute.Format}' is not valid; expected {XmppMessageConversion.Formats}.");
+            throw new InvalidOperationException($"[Xmpp] Format '{attribute.Format}' is not valid; expected {NotificationFields.Formats}.");
         }
 
-        if (IsLiteral(attribute.Type) && !XmppMessageConversion.TryParseType(attribute.Type, out _))
+        if (IsLiteral(attribute.Type) && !NotificationFields.TryParseType(attribute.Type, out _))
         {
-            throw new InvalidOperationException($"[Xmpp] Type '{attribute.Type}' is not valid; expected {XmppMessageConversion.Types}.");
+            throw new InvalidOperationException($"[Xmpp] Type '{attribute.Type}' is not valid; expected {NotificationFields.Types}.");
         }
 
         string settingName = _options.ConnectionSettingName(attribute);

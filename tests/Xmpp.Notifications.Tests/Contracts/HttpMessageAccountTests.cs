@@ -15,7 +15,7 @@ public class HttpMessageAccountTests
         var account = HttpMessageAccount.FromBasicAuthorization(Basic("Andy@Example.org:p@ss:w/rd"), Allowed);
 
         Assert.Equal("Andy@example.org", account.BareJid);
-        Assert.Equal("xmpps://Andy:p%40ss%3Aw%2Frd@example.org", account.ToAppriseUrl());
+        Assert.Equal("xmpps://Andy:p%40ss%3Aw%2Frd@example.org:5222/?xmpp=example.org", account.ToAppriseUrl(HttpMessageRequest.Domains("example.org")));
         Assert.DoesNotContain("p@ss", account.ToString(), StringComparison.Ordinal);
     }
 
