@@ -88,42 +88,55 @@ public sealed partial class XmppNotifier : IXmppNotifier
     /// The recipient and size caps of <see cref="XmppNotifierOptions"/>, over every URL of the call: the reason naming the
     /// cap (and the recipient list that broke it), or null. URLs that do not parse are left to their own outcome.
     /// </summary>
-    public static string? ExceedsLimits(IReadOnlyList<string> urls, IReadOnlyList<Notification> notifications, XmppNotifierOptions options)
+    public static string? ExceedsLimits(IReadOnlyList<string> urls, IReadOnlyList<Notification> notifications, XmppNotifierOptions options) =>
+        ExceedsLimits([(urls, notifications)], options);
+
+    /// <summary>
+    /// The recipient policy and the caps over several deliveries that make up one invocation (each its own URLs and
+    /// notifications, e.g. one per configuration and tag), counted as a whole: a caller that checks them all with this
+    /// before sending any can refuse the invocation without having sent a part of it. The reason, or null.
+    /// </summary>
+    public static string? ExceedsLimits(IReadOnlyList<(IReadOnlyList<string> Urls, IReadOnlyList<Notification> Notifications)> deliveries, XmppNotifierOptions options)
     {
-        if (ExceedsRecipientLimits(notifications, options) is { } reason)
+        ArgumentNullException.ThrowIfNull(deliveries);
+        ArgumentNullException.ThrowIfNull(options);
+        if (ExceedsRecipientLimits(deliveries.SelectMany(d => d.Notifications).ToList(), options) is { } reason)
             return reason;
 
         long recipients = 0, bytes = 0;
-        foreach (var url in urls)
+        foreach (var (urls, notifications) in deliveries)
         {
-            if (!AppriseXmppUrl.TryParse(url, out var parsed, out _))
-                continue;
-            if (OutsidePolicy(parsed!, notifications, options) is { } outside)
-                return outside;
-            DeliveryPlan plan;
-            try
+            foreach (var url in urls.Distinct(StringComparer.Ordinal))
             {
-                plan = Plan(parsed!, notifications);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Reported as that URL's own outcome when it is delivered.
-                continue;
-            }
-            recipients += CountRecipients(plan);
-            foreach (var message in plan.Messages)
-            {
-                bytes += Utf8(message.Content.Body) + Utf8(message.Content.Subject) + Utf8(message.Content.XhtmlBody) + Utf8(message.ExtensionXml) + Utf8(message.Target.Jid.ToString());
-            }
-            if (recipients > options.MaxRecipientsPerCall)
-            {
-                return $"the messages go to {recipients} recipients in all (a recipient counted once per notification); at most {options.MaxRecipientsPerCall} are allowed per invocation " +
-                    "(maxRecipientsPerInvocation); nothing was sent.";
-            }
-            if (bytes > options.MaxStanzaBytesPerCall)
-            {
-                return $"the messages add up to {bytes} bytes of text for all recipients; at most {options.MaxStanzaBytesPerCall} are allowed per invocation " +
-                    "(maxStanzaBytesPerInvocation); nothing was sent.";
+                if (!AppriseXmppUrl.TryParse(url, out var parsed, out _))
+                    continue;
+                if (OutsidePolicy(parsed!, notifications, options) is { } outside)
+                    return outside;
+                DeliveryPlan plan;
+                try
+                {
+                    plan = Plan(parsed!, notifications);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Reported as that URL's own outcome when it is delivered.
+                    continue;
+                }
+                recipients += CountRecipients(plan);
+                foreach (var message in plan.Messages)
+                {
+                    bytes += Utf8(message.Content.Body) + Utf8(message.Content.Subject) + Utf8(message.Content.XhtmlBody) + Utf8(message.ExtensionXml) + Utf8(message.Target.Jid.ToString());
+                }
+                if (recipients > options.MaxRecipientsPerCall)
+                {
+                    return $"the messages go to {recipients} recipients in all (a recipient counted once per notification); at most {options.MaxRecipientsPerCall} are allowed per invocation " +
+                        "(maxRecipientsPerInvocation); nothing was sent.";
+                }
+                if (bytes > options.MaxStanzaBytesPerCall)
+                {
+                    return $"the messages add up to {bytes} bytes of text for all recipients; at most {options.MaxStanzaBytesPerCall} are allowed per invocation " +
+                        "(maxStanzaBytesPerInvocation); nothing was sent.";
+                }
             }
         }
         return null;

@@ -2,6 +2,9 @@ using Azure.Core;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.Azure.WebJobs.Hosting;
 using Newtonsoft.Json.Linq;
+using Xmpp.Client;
+using Xmpp.Notifications;
+using Xmpp.Notifications.Apprise;
 
 namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp;
 
@@ -81,6 +84,45 @@ public sealed class XmppOptions : IOptionsFormatter
         !string.IsNullOrWhiteSpace(attribute.Connection) ? attribute.Connection
         : !string.IsNullOrWhiteSpace(Connection) ? Connection
         : DefaultConnectionSettingName;
+
+    /// <summary>
+    /// The notifier's options from these: recipient policy, caps, receipts, and the timeouts applied to each connection
+    /// before <paramref name="configureClient"/> (a private CA, a protocol log).
+    /// </summary>
+    internal XmppNotifierOptions NotifierOptions(Action<XmppClientOptions>? configureClient = null)
+    {
+        ReceiptMode? receipts = null;
+        if (Receipts is { Length: > 0 } text)
+        {
+            receipts = ReceiptModes.TryParse(text, out var mode)
+                ? mode
+                : throw new InvalidOperationException($"host.json extensions.xmpp.receipts '{text}' is not no, wait or require.");
+        }
+
+        RecipientPolicy? recipients = Recipients switch
+        {
+            null or "" => null,
+            var r when r.Equals("any", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Any,
+            var r when r.Equals("url", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Url,
+            var r when r.Equals("domain", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Domain,
+            var r => throw new InvalidOperationException($"host.json extensions.xmpp.recipients '{r}' is not any, url or domain."),
+        };
+        return new XmppNotifierOptions
+        {
+            Recipients = recipients,
+            AllowedRecipientDomains = AllowedRecipientDomains.ToList(),
+            Receipts = receipts,
+            MaxRecipientsPerNotification = MaxRecipientsPerNotification,
+            MaxRecipientsPerCall = MaxRecipientsPerInvocation,
+            MaxStanzaBytesPerCall = MaxStanzaBytesPerInvocation,
+            ConfigureClient = client =>
+            {
+                client.ConnectTimeout = ConnectTimeout ?? client.ConnectTimeout;
+                client.ResponseTimeout = ResponseTimeout ?? client.ResponseTimeout;
+                configureClient?.Invoke(client);
+            },
+        };
+    }
 
     /// <summary>Logged by the host at startup; holds no secrets (Connection is a setting name, not its value).</summary>
     public string Format() => new JObject

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Xmpp.Notifications;
-using Xmpp.Notifications.Apprise;
 using XmppNotify.Azure.WebJobs.Extensions.Xmpp.Config;
 using XmppNotify.Azure.WebJobs.Extensions.Xmpp.KeyVault;
 
@@ -46,39 +45,6 @@ public static class XmppWebJobsBuilderExtensions
     }
 
     /// <summary>The binding's timeouts and receipts from host.json; an <see cref="XmppNotifierOptions"/> in DI (a private CA, a protocol log) still applies, after them.</summary>
-    private static XmppNotifierOptions NotifierOptions(IServiceProvider services)
-    {
-        var options = services.GetRequiredService<IOptions<XmppOptions>>().Value;
-        var configureClient = services.GetService<XmppNotifierOptions>()?.ConfigureClient;
-        ReceiptMode? receipts = null;
-        if (options.Receipts is { Length: > 0 } text)
-        {
-            receipts = ReceiptModes.TryParse(text, out var mode)
-                ? mode
-                : throw new InvalidOperationException($"host.json extensions.xmpp.receipts '{text}' is not no, wait or require.");
-        }
-        RecipientPolicy? recipients = options.Recipients switch
-        {
-            null or "" => null,
-            var r when r.Equals("any", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Any,
-            var r when r.Equals("url", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Url,
-            var r when r.Equals("domain", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Domain,
-            var r => throw new InvalidOperationException($"host.json extensions.xmpp.recipients '{r}' is not any, url or domain."),
-        };
-        return new XmppNotifierOptions
-        {
-            Recipients = recipients,
-            AllowedRecipientDomains = options.AllowedRecipientDomains.ToList(),
-            Receipts = receipts,
-            MaxRecipientsPerNotification = options.MaxRecipientsPerNotification,
-            MaxRecipientsPerCall = options.MaxRecipientsPerInvocation,
-            MaxStanzaBytesPerCall = options.MaxStanzaBytesPerInvocation,
-            ConfigureClient = client =>
-            {
-                client.ConnectTimeout = options.ConnectTimeout ?? client.ConnectTimeout;
-                client.ResponseTimeout = options.ResponseTimeout ?? client.ResponseTimeout;
-                configureClient?.Invoke(client);
-            },
-        };
-    }
+    private static XmppNotifierOptions NotifierOptions(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<XmppOptions>>().Value.NotifierOptions(services.GetService<XmppNotifierOptions>()?.ConfigureClient);
 }

@@ -85,8 +85,9 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
         }
 
         // An invocation may be delivered in several calls (one per setting and tag): its own targets are capped as a
-        // whole first, so that a refused fan-out sends nothing rather than its first groups.
-        if (XmppNotifier.ExceedsRecipientLimits(notifications.Select(n => n.Notification).ToList(), LimitOptions()) is { } refusal)
+        // whole first, before any configuration is read.
+        var limits = _options.NotifierOptions();
+        if (XmppNotifier.ExceedsRecipientLimits(notifications.Select(n => n.Notification).ToList(), limits) is { } refusal)
         {
             LogRefused(_logger, refusal);
             throw new XmppDeliveryException($"XMPP delivery refused: {refusal}");
@@ -96,10 +97,24 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
         timeout.CancelAfter(_options.DeliveryTimeout);
         try
         {
-            // Each configuration and tag is one delivery; most invocations have exactly one.
+            // Each configuration and tag is one delivery; most invocations have exactly one. Every delivery's URLs are
+            // read, and the recipient policy and caps checked over all of them, before the first is sent: a refusal
+            // (or a missing setting) in a later delivery must not leave the earlier ones sent.
+            var deliveries = new List<Delivery>();
             foreach (var group in notifications.GroupBy(n => (n.SettingName, n.Tag)))
             {
-                await DeliverAsync(group.Key.SettingName, group.Key.Tag, group.Select(n => n.Notification).ToList(), timeout.Token).ConfigureAwait(false);
+                deliveries.Add(await ResolveAsync(group.Key.SettingName, group.Key.Tag, group.Select(n => n.Notification).ToList(), timeout.Token).ConfigureAwait(false));
+            }
+
+            if (XmppNotifier.ExceedsLimits(deliveries.Select(d => d.ForLimits()).ToList(), limits) is { } refused)
+            {
+                LogRefused(_logger, refused);
+                throw new XmppDeliveryException($"XMPP delivery refused: {refused}");
+            }
+
+            foreach (var delivery in deliveries)
+            {
+                await DeliverAsync(delivery, timeout.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -109,12 +124,11 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
         }
     }
 
-    private XmppNotifierOptions LimitOptions() => new()
+    /// <summary>One delivery of an invocation: the URLs its setting and tag select (console sinks apart) and its messages.</summary>
+    private sealed record Delivery(string SettingName, string? Tag, List<ResolvedXmppUrl> Urls, bool Console, List<Notification> Notifications)
     {
-        MaxRecipientsPerNotification = _options.MaxRecipientsPerNotification,
-        MaxRecipientsPerCall = _options.MaxRecipientsPerInvocation,
-        MaxStanzaBytesPerCall = _options.MaxStanzaBytesPerInvocation,
-    };
+        public (IReadOnlyList<string> Urls, IReadOnlyList<Notification> Notifications) ForLimits() => (Urls.Select(u => u.Url).ToList(), Notifications);
+    }
 
     private void Enqueue(List<Routed> notifications)
     {
@@ -131,11 +145,18 @@ internal sealed partial class XmppMessageAsyncCollector : IAsyncCollector<XmppMe
         }
     }
 
-    private async Task DeliverAsync(string settingName, string? tag, List<Notification> notifications, CancellationToken cancellationToken)
+    private async Task<Delivery> ResolveAsync(string settingName, string? tag, List<Notification> notifications, CancellationToken cancellationToken)
     {
         // Distinct, because the notifier reports one outcome per distinct URL and the rotation retry matches them by position.
         var resolved = Select(settingName, tag, await _resolver.ResolveAsync(settingName, ReadSetting(settingName), cancellationToken).ConfigureAwait(false));
-        if (resolved.RemoveAll(u => ConsoleSink.Is(u.Url)) > 0)
+        var console = resolved.RemoveAll(u => ConsoleSink.Is(u.Url)) > 0;
+        return new Delivery(settingName, tag, resolved, console, notifications);
+    }
+
+    private async Task DeliverAsync(Delivery delivery, CancellationToken cancellationToken)
+    {
+        var (settingName, tag, resolved, console, notifications) = delivery;
+        if (console)
         {
             foreach (var notification in notifications)
             {

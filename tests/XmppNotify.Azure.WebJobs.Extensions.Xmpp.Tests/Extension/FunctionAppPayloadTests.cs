@@ -17,13 +17,18 @@ namespace XmppNotify.Azure.WebJobs.Extensions.Xmpp.Tests.Extension;
 /// </summary>
 public sealed class FunctionAppPayloadTests(NotifierFixture fixture) : IClassFixture<NotifierFixture>
 {
-    private async Task DeliverThroughHostAsync(IReadOnlyList<XmppMessage> messages, string? recipients = null)
+    private async Task DeliverThroughHostAsync(IReadOnlyList<XmppMessage> messages, string? recipients = null, IReadOnlyDictionary<string, string?>? more = null)
     {
         var settings = new Dictionary<string, string?> { ["XmppConnection"] = fixture.Url("alice", "bob") };
         if (recipients is not null)
         {
             // As host.json extensions.xmpp.recipients reaches the extension.
             settings["AzureWebJobs:extensions:xmpp:recipients"] = recipients;
+        }
+
+        foreach (var (name, value) in more ?? new Dictionary<string, string?>())
+        {
+            settings[name] = value;
         }
 
         await using var host = await JobHostRunner.StartAsync(
@@ -103,6 +108,53 @@ public sealed class FunctionAppPayloadTests(NotifierFixture fixture) : IClassFix
         await DeliverThroughHostAsync([new XmppMessage { To = "carol", Body = $"after {marker}" }], recipients: "domain");
         var first = await carol.WaitForAsync(m => m.Body?.Contains(marker, StringComparison.Ordinal) == true);
         Assert.Equal($"after {marker}", first.Body);
+    }
+
+    /// <summary>
+    /// One invocation, two deliveries: the binding's own setting first (to carol, allowed), then a keyed configuration
+    /// (<c>XmppConnection__ops</c>) whose message breaks a rule that only the whole invocation or that delivery shows.
+    /// Every delivery is checked before the first is sent, so carol gets nothing from it.
+    /// </summary>
+    public static TheoryData<string, string, string?, string> LaterDeliveryRefusals() => new()
+    {
+        // The later delivery's recipient is outside the account's domain.
+        { "policy", "mallory@relay.example", "domain", "'mallory@relay.example'" },
+        // Each delivery is under the byte cap; together they are over it.
+        { "bytes", "carol", null, "maxStanzaBytesPerInvocation" },
+        // The later delivery's configuration does not exist.
+        { "setting", "carol", null, "XmppConnection__missing" },
+    };
+
+    [Theory]
+    [MemberData(nameof(LaterDeliveryRefusals))]
+    public async Task A_refusal_in_a_later_delivery_of_an_invocation_leaves_the_earlier_ones_unsent(string rule, string to, string? recipients, string named)
+    {
+        await using var carol = await fixture.ReceiverAsync("carol");
+        var marker = Guid.NewGuid().ToString("N");
+        var padding = new string('x', 600);
+        var settings = new Dictionary<string, string?>
+        {
+            ["XmppConnection__ops"] = fixture.Url("alice"),
+            ["AzureWebJobs:extensions:xmpp:maxStanzaBytesPerInvocation"] = "1000",
+        };
+        XmppMessage[] messages =
+        [
+            new() { To = "carol", Body = $"first {marker} {padding}" },
+            new() { Key = rule == "setting" ? "missing" : "ops", To = to, Body = $"second {marker} {padding}" },
+        ];
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => DeliverThroughHostAsync(messages, recipients, settings));
+        Assert.Contains(named, BindingShapeTests.Innermost(e).Message, StringComparison.Ordinal);
+
+        // The same invocation within the rules delivers both; the first message carol sees is from that one.
+        XmppMessage[] allowed =
+        [
+            new() { To = "carol", Body = $"after {marker}" },
+            new() { Key = "ops", To = "carol", Body = $"after {marker} (ops)" },
+        ];
+        await DeliverThroughHostAsync(allowed, recipients, settings);
+        var first = await carol.WaitForAsync(m => m.Body?.Contains(marker, StringComparison.Ordinal) == true);
+        Assert.StartsWith($"after {marker}", first.Body, StringComparison.Ordinal);
     }
 
     [Fact]
