@@ -40,6 +40,10 @@ param serviceBusAllowLocalAuth bool = false
 @description('Webhook receiving inbound XMPP messages (InboxForwarder function, multipart POST per item). Empty leaves the forwarder disabled.')
 param inboxWebhookUrl string = ''
 
+@description('Storage queue receiving inbound XMPP messages (InboxForwarder function, a JSON message per item; lowercase letters, digits, hyphens). Empty: no queue. With neither a webhook nor a queue the forwarder is disabled.')
+@maxLength(63)
+param inboxQueueName string = ''
+
 @description('NCRONTAB schedule of the InboxForwarder function.')
 param inboxSchedule string = '0 */5 * * * *'
 
@@ -78,6 +82,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: deploymentContainerName
     queueName: storageQueueName
+    inboxQueueName: inboxQueueName
   }
 }
 
@@ -118,6 +123,7 @@ module roles 'modules/roles.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     storageQueueName: storage.outputs.queueName
     storagePoisonQueueName: storage.outputs.poisonQueueName
+    inboxQueueName: storage.outputs.inboxQueueName
   }
 }
 
@@ -145,6 +151,7 @@ module functionApp 'modules/functionapp.bicep' = {
     storageQueueName: storage.outputs.queueName
     inboxContainerName: storage.outputs.inboxContainerName
     inboxWebhookUrl: inboxWebhookUrl
+    inboxQueueName: storage.outputs.inboxQueueName
     inboxSchedule: inboxSchedule
     workspaceId: monitoring.outputs.workspaceId
   }

@@ -1,4 +1,7 @@
+using Microsoft.Azure.Functions.Worker.Core.FunctionMetadata;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using XmppNotify.FunctionApp.Inbox;
 
 // The built-in HTTP model (HttpRequestData/HttpResponseData), deliberately not ASP.NET Core integration
 // (ConfigureFunctionsWebApplication): there the host proxies the request to the worker and the worker's response
@@ -8,5 +11,6 @@ using Microsoft.Extensions.Hosting;
 // Worker logs are forwarded to the host, which sends them to Application Insights with the host's own telemetry.
 var host = new HostBuilder()
     .ConfigureFunctionsWorkerDefaults()
+    .ConfigureServices(services => services.AddSingleton<IFunctionMetadataTransformer, InboxSchedule>())
     .Build();
 await host.RunAsync().ConfigureAwait(false);

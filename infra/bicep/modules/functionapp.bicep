@@ -28,6 +28,7 @@ param storageQueueName string
 param inboxContainerName string
 @secure()
 param inboxWebhookUrl string
+param inboxQueueName string
 param inboxSchedule string
 
 @description('Log Analytics workspace receiving the function app logs (FunctionAppLogs) and metrics.')
@@ -90,11 +91,14 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'XmppStorageQueueConnection__credential', value: 'managedidentity' }
         { name: 'XmppStorageQueueConnection__clientId', value: identityClientId }
         { name: 'XmppStorageQueueName', value: storageQueueName }
-        // The inbox forwarder: off (disabled) without a webhook; its checkpoint blob is reached as the identity, which
-        // already holds Storage Blob Data Owner on this account (roles.bicep).
+        // The inbox forwarder: off (disabled) without a webhook or a queue; its checkpoint blob and queue are reached
+        // as the identity, which holds Storage Blob Data Owner on this account and Message Sender on the queue (roles.bicep).
         { name: 'XmppInboxSchedule', value: inboxSchedule }
         { name: 'XmppInboxWebhookUrl', value: inboxWebhookUrl }
-        { name: 'AzureWebJobs.InboxForwarder.Disabled', value: empty(inboxWebhookUrl) ? 'true' : 'false' }
+        { name: 'XmppInboxQueueName', value: inboxQueueName }
+        { name: 'XmppInboxQueueConnection__queueServiceUri', value: storageQueueEndpoint }
+        { name: 'XmppInboxQueueConnection__clientId', value: identityClientId }
+        { name: 'AzureWebJobs.InboxForwarder.Disabled', value: empty(inboxWebhookUrl) && empty(inboxQueueName) ? 'true' : 'false' }
         { name: 'XmppInboxCheckpointConnection__blobServiceUri', value: storageBlobEndpoint }
         { name: 'XmppInboxCheckpointConnection__clientId', value: identityClientId }
         { name: 'XmppInboxCheckpointContainer', value: inboxContainerName }

@@ -6,6 +6,7 @@ var roleIds = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageQueueDataMessageProcessor: '8a0f0c08-91a1-4084-bc3d-661d67233fed'
+  storageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
   storageQueueDataReader: '19e7f393-937e-4f77-808e-94535e297925'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -19,6 +20,8 @@ param storageAccountName string
 param applicationInsightsName string
 param storageQueueName string
 param storagePoisonQueueName string
+@description('Queue the InboxForwarder function adds inbound items to; empty: none.')
+param inboxQueueName string = ''
 
 @description('Storage Queue Data Contributor on the whole host storage account. Nothing in this app needs it (the notification queues get narrower roles below; no blob trigger, no Durable Functions); enable it when you add such functions.')
 param grantStorageQueue bool = false
@@ -53,6 +56,11 @@ resource storageQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@20
 resource storagePoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-08-01' existing = {
   parent: queueService
   name: storagePoisonQueueName
+}
+
+resource inboxQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-08-01' existing = if (!empty(inboxQueueName)) {
+  parent: queueService
+  name: empty(inboxQueueName) ? 'unused' : inboxQueueName
 }
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -151,6 +159,17 @@ resource storagePoisonContributor 'Microsoft.Authorization/roleAssignments@2022-
   scope: storagePoisonQueue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageQueueDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The inbox forwarder only adds messages to its queue, which storage.bicep created: Message Sender on that queue.
+resource inboxQueueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(inboxQueueName)) {
+  name: guid(inboxQueue.id, principalId, roleIds.storageQueueDataMessageSender)
+  scope: inboxQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageQueueDataMessageSender)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

@@ -8,6 +8,9 @@ param deploymentContainerName string
 @description('Storage queue read by the StorageQueue function; <name>-poison receives what cannot be delivered.')
 param queueName string
 
+@description('Queue receiving the InboxForwarder function\'s items; empty: none.')
+param inboxQueueName string = ''
+
 resource account 'Microsoft.Storage/storageAccounts@2025-08-01' = {
   name: name
   location: location
@@ -65,6 +68,12 @@ resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@202
   name: '${queueName}-poison'
 }
 
+// The InboxForwarder function puts each inbound item here (XmppInboxQueueName); created here for the same reason.
+resource inboxQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-08-01' = if (!empty(inboxQueueName)) {
+  parent: queueService
+  name: empty(inboxQueueName) ? 'unused' : inboxQueueName
+}
+
 output name string = account.name
 output queueEndpoint string = account.properties.primaryEndpoints.queue
 output queueName string = queue.name
@@ -72,3 +81,4 @@ output poisonQueueName string = poisonQueue.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output deploymentContainerName string = deploymentContainer.name
 output inboxContainerName string = inboxContainer.name
+output inboxQueueName string = inboxQueueName

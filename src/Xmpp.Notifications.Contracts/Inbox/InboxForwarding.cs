@@ -50,6 +50,9 @@ public sealed record InboxBatchJson(string? Checkpoint, bool More, IReadOnlyList
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
 
+/// <summary>A fetched batch: its items and the checkpoint that follows them.</summary>
+public sealed record InboxFetched<TItem>(string? Checkpoint, bool More, IReadOnlyList<TItem> Items);
+
 /// <summary>Where the forwarder keeps its checkpoint (a blob in the function app).</summary>
 public interface IInboxCheckpointStore
 {
@@ -175,6 +178,24 @@ public static class InboxForwarding
     public static async Task<InboxForwardResult> RunAsync(
         IInboxCheckpointStore store, Func<string?, CancellationToken, Task<InboxBatchJson>> fetchBatch,
         Func<IReadOnlyList<InboxWebhookItem>, CancellationToken, Task> forward, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fetchBatch);
+        return await RunAsync<InboxWebhookItem>(
+            store,
+            async (c, ct) =>
+            {
+                var batch = await fetchBatch(c, ct).ConfigureAwait(false);
+                return new InboxFetched<InboxWebhookItem>(batch.Checkpoint, batch.More, batch.Items);
+            },
+            forward, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The same run for items of any shape (the function app forwards whole items to a queue as well).</summary>
+    /// <param name="fetchBatch">Reads the batch after a checkpoint (null: from now); throws when the batch could not be read.</param>
+    /// <param name="forward">Hands every item to every target; throws at the first item a target did not take.</param>
+    public static async Task<InboxForwardResult> RunAsync<TItem>(
+        IInboxCheckpointStore store, Func<string?, CancellationToken, Task<InboxFetched<TItem>>> fetchBatch,
+        Func<IReadOnlyList<TItem>, CancellationToken, Task> forward, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(fetchBatch);
