@@ -2,10 +2,11 @@
 # Installs what the test suite needs on a fresh Debian machine (as root): the XMPP servers the integration tests
 # start privately (Prosody, ejabberd), the independent peers they check delivery with (slixmpp, go-sendxmpp) and
 # Apprise, the client that drives the Apprise API endpoint (apprise:// URLs), and Azurite (npm), the storage emulator the
-# inbox forwarder's end-to-end test keeps its checkpoint blob and queue in.
+# inbox forwarder's end-to-end test keeps its checkpoint blob and queue in. prosody-modules provides SASL2/Bind 2/FAST,
+# which the tests load as patched copies (tests/Xmpp.TestServers/ProsodySasl2Modules.cs).
 # The system services these packages start are stopped: tests run their own instances on free loopback ports.
 set -euo pipefail
-packages=(prosody ejabberd python3-slixmpp go-sendxmpp lua-unbound openssl time apprise nodejs)
+packages=(prosody prosody-modules ejabberd python3-slixmpp go-sendxmpp lua-unbound openssl time apprise nodejs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

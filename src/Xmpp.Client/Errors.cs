@@ -45,6 +45,12 @@ public sealed class XmppAuthenticationException : XmppException
 
     public string? Mechanism { get; }
 
+    /// <summary>
+    /// True when the server refused a FAST token (XEP-0484). The token is forgotten, so a new login authenticates with
+    /// SCRAM; stanzas sent in the refused login's flight were not accepted and may be sent again.
+    /// </summary>
+    public bool IsTokenFailure => Mechanism?.StartsWith("HT-", StringComparison.Ordinal) == true;
+
     /// <summary>True when the failure is about channel binding (a -PLUS mechanism the server could not verify).</summary>
     public bool IsChannelBindingFailure =>
         Mechanism?.EndsWith("-PLUS", StringComparison.Ordinal) == true

@@ -9,6 +9,9 @@ internal static class Namespaces
     public const string Sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
     public const string SaslChannelBinding = "urn:xmpp:sasl-cb:0";
     public const string Bind = "urn:ietf:params:xml:ns:xmpp-bind";
+    public const string Sasl2 = "urn:xmpp:sasl:2";
+    public const string Bind2 = "urn:xmpp:bind:0";
+    public const string Fast = "urn:xmpp:fast:0";
     public const string Session = "urn:ietf:params:xml:ns:xmpp-session";
     public const string Stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
     public const string StreamManagement = "urn:xmpp:sm:3";

@@ -23,6 +23,24 @@ internal static class ProtocolRedaction
     {
         if (element.Name.NamespaceName == Namespaces.Sasl && element.Name.LocalName is "challenge" or "success" && element.Value.Trim().Length > 0 && element.Value.Trim() != "=")
             return $"<{element.Name.LocalName} xmlns='{Namespaces.Sasl}'>[redacted]</{element.Name.LocalName}>";
+        if (element.Name.NamespaceName == Namespaces.Sasl2 && element.Name.LocalName is "challenge" or "success")
+            return Sasl2Element(element);
         return element.ToString(System.Xml.Linq.SaveOptions.DisableFormatting);
+    }
+
+    /// <summary>
+    /// A SASL2 challenge or success: the SASL payloads as above, and a FAST token (XEP-0484), a secret that logs in
+    /// as the account, are replaced; the rest (bound JID, inline results) stays readable.
+    /// </summary>
+    private static string Sasl2Element(System.Xml.Linq.XElement element)
+    {
+        var copy = new System.Xml.Linq.XElement(element);
+        if (copy.Name.LocalName == "challenge")
+            copy.Value = "[redacted]";
+        foreach (var data in copy.Elements(System.Xml.Linq.XName.Get("additional-data", Namespaces.Sasl2)))
+            data.Value = "[redacted]";
+        foreach (var token in copy.Descendants(System.Xml.Linq.XName.Get("token", Namespaces.Fast)))
+            token.SetAttributeValue("token", "[redacted]");
+        return copy.ToString(System.Xml.Linq.SaveOptions.DisableFormatting);
     }
 }

@@ -210,6 +210,7 @@ public sealed partial class XmppClient
         XmppStreamErrorException e => new XmppStreamErrorException(e.Condition, e.Text),
         XmppProtocolException e => new XmppProtocolException(e.Message, e.Condition, e),
         XmppTimeoutException e => new XmppTimeoutException(e.Operation, e.Timeout, e),
+        XmppAuthenticationException e => new XmppAuthenticationException(e.Message, e.Condition, e.Mechanism, e),
         _ => new XmppProtocolException("The session has failed: " + fault.Message, "connection-closed", fault),
     };
 
@@ -253,7 +254,9 @@ public sealed partial class XmppClient
         long inbound = 0;
         try
         {
-            if (_pipelinedBindId is not null)
+            if (_sasl2Pending is not null)
+                await ReadSasl2OutcomeAsync(_lifetime.Token).ConfigureAwait(false);
+            else if (_pipelinedBindId is not null)
                 await ReadPipelinedRestartAsync(_lifetime.Token).ConfigureAwait(false);
             while (true)
             {

@@ -199,6 +199,12 @@ public sealed partial class XmppClient : IAsyncDisposable
     {
         if (_state != ClientState.Connected)
             throw new InvalidOperationException("Call ConnectAsync first, and AuthenticateAsync only once.");
+        if (await TryAuthenticateSasl2Async(cancellationToken).ConfigureAwait(false))
+        {
+            _state = ClientState.Authenticated;
+            _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
+            return;
+        }
         await AuthenticateSaslAsync(cancellationToken).ConfigureAwait(false);
         if (_options.PipelineLogin)
         {
@@ -285,23 +291,32 @@ public sealed partial class XmppClient : IAsyncDisposable
         throw new XmppAuthenticationException($"The server kept sending SASL challenges for {mechanism.Name}; giving up.", null, mechanism.Name);
     }
 
-    private SaslMechanism? SelectMechanism(XElement features, bool throwIfNone)
+    private SaslMechanism? SelectMechanism(XElement features, bool throwIfNone) =>
+        SelectMechanism(features.Element(XName.Get("mechanisms", Namespaces.Sasl))?.Elements(XName.Get("mechanism", Namespaces.Sasl))
+            .Select(m => m.Value.Trim()).ToArray() ?? [], features, throwIfNone);
+
+    /// <summary>The strongest usable mechanism among <paramref name="offered"/> (SASL or SASL2), under the channel-binding and PLAIN rules.</summary>
+    private SaslMechanism? SelectMechanism(string[] offered, XElement features, bool throwIfNone)
     {
-        var offered = features.Element(XName.Get("mechanisms", Namespaces.Sasl))?.Elements(XName.Get("mechanism", Namespaces.Sasl))
-            .Select(m => m.Value.Trim()).ToArray() ?? [];
         if (offered.Length == 0)
         {
             return throwIfNone
                 ? throw new XmppAuthenticationException($"The server for '{_options.Jid.Domain}' offers no SASL mechanism" + (_transport.IsEncrypted ? "." : " on this unencrypted connection; use TLS (mode=starttls or mode=tls)."))
                 : null;
         }
-        var advertisedBindings = features.Element(XName.Get("sasl-channel-binding", Namespaces.SaslChannelBinding))?
-            .Elements(XName.Get("channel-binding", Namespaces.SaslChannelBinding)).Select(e => (string?)e.Attribute("type") ?? "").ToArray() ?? [];
-        var binding = _transport.Tls is { } tls ? SaslMechanisms.ChooseChannelBinding(advertisedBindings, tls.Protocol, tls.ChannelBindingData) : null;
+        var binding = ChannelBindingFor(features);
         var allowPlain = _transport.IsEncrypted || _options.Security == SecureSocketOptions.None;
         var credentials = new SaslCredentials(_options.Jid.Local!, _options.Password);
         var mechanism = SaslMechanisms.Select(offered, credentials, binding, _options.AllowChannelBinding, allowPlain, _options.AllowedMechanisms);
         return mechanism is null && throwIfNone ? throw new XmppAuthenticationException(NoMechanismMessage(offered, allowPlain)) : mechanism;
+    }
+
+    /// <summary>The channel binding this connection can offer the server, from its XEP-0440 advertisement and the TLS version.</summary>
+    private ChannelBinding? ChannelBindingFor(XElement features)
+    {
+        var advertisedBindings = features.Element(XName.Get("sasl-channel-binding", Namespaces.SaslChannelBinding))?
+            .Elements(XName.Get("channel-binding", Namespaces.SaslChannelBinding)).Select(e => (string?)e.Attribute("type") ?? "").ToArray() ?? [];
+        return _transport.Tls is { } tls ? SaslMechanisms.ChooseChannelBinding(advertisedBindings, tls.Protocol, tls.ChannelBindingData) : null;
     }
 
     /// <summary>Same mechanism and, for SCRAM, the same GS2 header (channel binding and its downgrade flag depend on the offer).</summary>
@@ -359,8 +374,15 @@ public sealed partial class XmppClient : IAsyncDisposable
 
     private XmppAuthenticationException AuthenticationFailure(XElement failure, SaslMechanism mechanism)
     {
-        var condition = failure.Elements().FirstOrDefault(e => e.Name.NamespaceName == Namespaces.Sasl && e.Name.LocalName != "text")?.Name.LocalName;
-        var text = (string?)failure.Element(XName.Get("text", Namespaces.Sasl));
+        // SASL2 failures carry the RFC 6120 condition too; their text (and some servers' conditions) are in the SASL2 namespace.
+        var condition = failure.Elements().FirstOrDefault(e => e.Name.NamespaceName is Namespaces.Sasl or Namespaces.Sasl2 && e.Name.LocalName is not "text" and not "additional-data")?.Name.LocalName;
+        var text = (string?)failure.Elements().FirstOrDefault(e => e.Name.NamespaceName is Namespaces.Sasl or Namespaces.Sasl2 && e.Name.LocalName == "text");
+        if (mechanism is SaslMechanismHashedToken)
+        {
+            return new XmppAuthenticationException(
+                $"The server refused the FAST token of '{_options.Jid}' ({condition ?? "failure"}); it is forgotten, and the next login authenticates with SCRAM.",
+                condition, mechanism.Name);
+        }
         var message = new StringBuilder($"The server rejected the login of '{_options.Jid}' with {mechanism.Name}: {condition ?? "failure"}");
         if (!string.IsNullOrWhiteSpace(text))
             message.Append(" (").Append(text.Trim()).Append(')');

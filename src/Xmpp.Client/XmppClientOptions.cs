@@ -92,6 +92,20 @@ public sealed class XmppClientOptions
     /// </summary>
     public bool PipelineLogin { get; set; }
 
+    /// <summary>
+    /// With <see cref="PipelineLogin"/>: log in with SASL2 (XEP-0388) and Bind 2 (XEP-0386) where the server offers both
+    /// and no <see cref="Resource"/> is asked for, which saves the stream restart and the bind round trip. The mechanism
+    /// rules are those of SASL (SCRAM first, channel binding, no PLAIN in clear).
+    /// </summary>
+    public bool UseSasl2 { get; set; } = true;
+
+    /// <summary>
+    /// Turns on FAST (XEP-0484) in SASL2 logins: a SCRAM login asks the server for a token, kept here, and later logins
+    /// prove the token in their first message, so the stanzas travel in that same flight. A refused token is removed and
+    /// the login fails with <see cref="XmppAuthenticationException.IsTokenFailure"/>; the next one uses SCRAM. Null: off.
+    /// </summary>
+    public IFastTokenStore? FastTokens { get; set; }
+
     /// <summary>Resolver for SRV records; null uses <see cref="Transport.DnsSrvResolver.Instance"/> (the system's name servers). Ignored when <see cref="ConnectHost"/> is set.</summary>
     public ISrvResolver? SrvResolver { get; set; }
 

@@ -11,6 +11,7 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
     private readonly TargetOutcome?[] _outcomes = new TargetOutcome?[plan.Messages.Count];
     private readonly List<SubscriptionRequest> _subscriptionRequests = [];
     private TimeSpan _receiptTimeout = url.ReadTimeout;
+    private bool _tokenRefused;
 
     // Per planned message: one id for every attempt, sent as the stanza id and the XEP-0359 origin-id, so that a copy
     // re-sent after a lost acknowledgement can be recognised as the same message.
@@ -27,6 +28,7 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         var redacted = url.ToString();
         NotifyFailureKind failure = NotifyFailureKind.None;
         string? error = null;
+        var tokenRetried = false;
         for (var attempt = 0; attempt <= url.Retry; attempt++)
         {
             if (attempt > 0)
@@ -35,6 +37,14 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
                 await Task.Delay(TimeSpan.FromSeconds(url.Wait), cancellationToken).ConfigureAwait(false);
             }
             (failure, error) = await AttemptAsync(cancellationToken).ConfigureAwait(false);
+            // A refused FAST token is forgotten by the client and nothing of that login was accepted: one more login, at
+            // once, authenticates with SCRAM. It does not count as a retry (the user's retry budget is for the network).
+            if (_tokenRefused && !tokenRetried)
+            {
+                (_tokenRefused, tokenRetried) = (false, true);
+                attempt--;
+                continue;
+            }
             if (!ShouldRetry(failure))
                 break;
         }
@@ -62,6 +72,8 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         var clientOptions = url.ToClientOptions();
         // One short session: the messages travel with the bind request, and a ping answer proves them.
         clientOptions.PipelineLogin = true;
+        // FAST (where a server offers SASL2 with it): tokens live in this process's memory only.
+        clientOptions.FastTokens = InMemoryFastTokenStore.Process;
         options.ConfigureClient?.Invoke(clientOptions);
         _receiptTimeout = clientOptions.ResponseTimeout; // rto, unless the host overrides it
         await using var client = new XmppClient(clientOptions);
@@ -125,6 +137,7 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         }
         catch (XmppException e)
         {
+            _tokenRefused = e is XmppAuthenticationException { IsTokenFailure: true };
             return (Classify(e), e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)

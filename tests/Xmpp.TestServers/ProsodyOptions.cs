@@ -17,6 +17,12 @@ public sealed class ProsodyOptions
     /// <summary>mod_smacks (XEP-0198); off forces clients to fall back to ping round trips.</summary>
     public bool StreamManagement { get; init; } = true;
 
+    /// <summary>
+    /// SASL2 with Bind 2 and FAST (patched copies of Debian's prosody-modules, see <see cref="ProsodySasl2Modules"/>),
+    /// offered next to SASL.
+    /// </summary>
+    public bool Sasl2 { get; init; }
+
     /// <summary>mod_websocket on the HTTP (and HTTPS) port at /xmpp-websocket.</summary>
     public bool WebSocket { get; init; } = true;
 

@@ -216,6 +216,15 @@ public sealed class ProsodyServer : IXmppTestServer
             optional.Add("\"mam\";");
         }
 
+        var plugins = string.Empty;
+        if (options.Sasl2)
+        {
+            var directory = Path.Combine(DataDirectory, "plugins");
+            ProsodySasl2Modules.WriteTo(directory);
+            optional.AddRange(ProsodySasl2Modules.Modules.Select(m => $"\"{m}\";"));
+            plugins = $"plugin_paths = {{ \"{directory}\" }}\n";
+        }
+
         var values = new Dictionary<string, string>
         {
             ["DATA_DIR"] = DataDirectory,
@@ -231,7 +240,7 @@ public sealed class ProsodyServer : IXmppTestServer
             ["PASSWORD_HASH"] = options.PasswordHash,
             ["REQUIRE_ENCRYPTION"] = options.AllowPlaintext ? "false" : "true",
             ["ALLOW_PLAIN"] = options.AllowPlaintext ? "true" : "false",
-            ["EXTRA_CONFIG"] = ExtraListen() + httpFiles + (options.ExtraConfig ?? string.Empty),
+            ["EXTRA_CONFIG"] = ExtraListen() + plugins + httpFiles + (options.ExtraConfig ?? string.Empty),
         };
         File.WriteAllText(ConfigPath, ConfigTemplate.Render("prosody.cfg.lua.in", values));
     }

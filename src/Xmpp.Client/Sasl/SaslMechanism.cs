@@ -30,6 +30,12 @@ public abstract class SaslMechanism
     /// </summary>
     public virtual string RedactForLog(ReadOnlySpan<byte> clientMessage) => Redacted;
 
+    /// <summary>
+    /// True once the client has sent its last message and only the outcome can follow; a pipelined SASL2 login then
+    /// lets the first stanzas share that flight instead of waiting for the success.
+    /// </summary>
+    internal virtual bool AwaitsOutcome => false;
+
     private protected const string Redacted = "[redacted]";
 
     private protected XmppAuthenticationException Fail(string message, string? condition = null) =>

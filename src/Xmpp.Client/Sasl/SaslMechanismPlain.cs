@@ -18,6 +18,8 @@ public sealed class SaslMechanismPlain : SaslMechanism
 
     public override string Name => "PLAIN";
 
+    internal override bool AwaitsOutcome => true;
+
     public override byte[] GetInitialResponse() =>
         Encoding.UTF8.GetBytes("\0" + SaslPrep.Prepare(_credentials.Username) + "\0" + SaslPrep.Prepare(_credentials.Password));
 

@@ -98,6 +98,8 @@ public sealed class SaslMechanismScram : SaslMechanism
 
     public override bool UsesChannelBinding => _binding is not null;
 
+    internal override bool AwaitsOutcome => _state == State.AwaitingServerFinal;
+
     /// <summary>The GS2 header this instance sends: <c>n,,</c>, <c>y,,</c> or <c>p=&lt;type&gt;,,</c>.</summary>
     public string Gs2Header => _gs2Header;
 

@@ -117,7 +117,7 @@ public sealed class LearnedFeaturesReplayTests
     }
 
     /// <summary>A replayed connection standing in for a TLS one, so the client takes the path it takes after TLS.</summary>
-    private sealed class ClaimsTls(IXmppTransport inner) : IXmppTransport
+    internal sealed class ClaimsTls(IXmppTransport inner) : IXmppTransport
     {
         public bool IsEncrypted => true;
 
