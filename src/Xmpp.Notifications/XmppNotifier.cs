@@ -112,16 +112,10 @@ public sealed partial class XmppNotifier : IXmppNotifier
                     continue;
                 if (OutsidePolicy(parsed!, notifications, options) is { } outside)
                     return outside;
-                DeliveryPlan plan;
-                try
-                {
-                    plan = Plan(parsed!, notifications);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // Reported as that URL's own outcome when it is delivered.
+                // A plan that cannot be made is reported as that URL's own outcome when it is delivered.
+                var plan = TryPlan(parsed!, notifications);
+                if (plan is null)
                     continue;
-                }
                 recipients += CountRecipients(plan);
                 foreach (var message in plan.Messages)
                 {
@@ -144,6 +138,18 @@ public sealed partial class XmppNotifier : IXmppNotifier
         static long Utf8(string? text) => text is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(text);
     }
 
+    private static DeliveryPlan? TryPlan(AppriseXmppUrl url, IReadOnlyList<Notification> notifications)
+    {
+        try
+        {
+            return Plan(url, notifications);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// The caps that the notifications alone decide, before any URL is read: a notification's own targets above
     /// <see cref="XmppNotifierOptions.MaxRecipientsPerNotification"/>, or more own targets in all than
@@ -157,7 +163,8 @@ public sealed partial class XmppNotifier : IXmppNotifier
         long total = 0;
         for (var i = 0; i < notifications.Count; i++)
         {
-            if (notifications[i].Targets is not { Count: > 0 } own)
+            var own = notifications[i].Targets;
+            if (own is not { Count: > 0 })
                 continue;
             var count = own.SelectMany(AppriseXmppUrl.SplitTargetList).Distinct(StringComparer.OrdinalIgnoreCase).Count();
             if (count > options.MaxRecipientsPerNotification)
@@ -188,7 +195,8 @@ public sealed partial class XmppNotifier : IXmppNotifier
         var own = url.Targets.Select(t => t.Jid.Bare).ToHashSet();
         foreach (var notification in notifications)
         {
-            if (notification.Targets is not { Count: > 0 } targets)
+            var targets = notification.Targets;
+            if (targets is not { Count: > 0 })
                 continue;
             foreach (var target in url.ResolveTargets(string.Join(",", targets), out _))
             {

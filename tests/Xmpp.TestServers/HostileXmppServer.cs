@@ -7,7 +7,9 @@ namespace Xmpp.TestServers;
 /// <summary>
 /// An in-process XMPP server on a loopback port that logs a client in honestly (cleartext, PLAIN, bind, XEP-0198) and
 /// then misbehaves as the test says: floods stanzas, acknowledges what was never sent, stalls. One connection at a
-/// time; each connection gets the same behaviour. Clients must use <c>mode=none</c> (SecureSocketOptions.None).
+/// time; each connection gets the same behaviour (<see cref="HostileSession.Number"/> tells them apart). Clients must use
+/// <c>mode=none</c> (SecureSocketOptions.None). <see cref="HostileLogin"/> scripts the login itself: a pipelined client
+/// (bind sent before the features), a refused password, a connection cut during SASL.
 /// </summary>
 public sealed class HostileXmppServer : IAsyncDisposable
 {
@@ -17,19 +19,22 @@ public sealed class HostileXmppServer : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<HostileSession, CancellationToken, Task> _afterLogin;
+    private readonly HostileLogin _login;
     private readonly Task _accepting;
     private int _connections;
 
-    private HostileXmppServer(string domain, Func<HostileSession, CancellationToken, Task> afterLogin)
+    private HostileXmppServer(string domain, Func<HostileSession, CancellationToken, Task> afterLogin, HostileLogin login)
     {
         Domain = domain;
         _afterLogin = afterLogin;
+        _login = login;
         _listener.Start();
         _accepting = Task.Run(AcceptAsync);
     }
 
     /// <summary>Starts a server whose sessions run <paramref name="afterLogin"/> once the client is logged in.</summary>
-    public static HostileXmppServer Start(Func<HostileSession, CancellationToken, Task> afterLogin, string domain = "localhost") => new(domain, afterLogin);
+    public static HostileXmppServer Start(Func<HostileSession, CancellationToken, Task> afterLogin, string domain = "localhost", HostileLogin? login = null) =>
+        new(domain, afterLogin, login ?? new HostileLogin());
 
     public string Domain { get; }
 
@@ -60,16 +65,16 @@ public sealed class HostileXmppServer : IAsyncDisposable
             {
                 return;
             }
-            Interlocked.Increment(ref _connections);
-            _ = Task.Run(() => ServeAsync(connection));
+            var number = Interlocked.Increment(ref _connections);
+            _ = Task.Run(() => ServeAsync(connection, number));
         }
     }
 
-    private async Task ServeAsync(TcpClient connection)
+    private async Task ServeAsync(TcpClient connection, int number)
     {
         using (connection)
         {
-            var session = new HostileSession(this, connection.GetStream());
+            var session = new HostileSession(this, connection.GetStream(), number);
             try
             {
                 var ct = _stop.Token;
@@ -77,14 +82,33 @@ public sealed class HostileXmppServer : IAsyncDisposable
                 await session.SendAsync(Header(1)
                     + "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>", ct).ConfigureAwait(false);
                 await session.ExpectAsync("</auth>", ct).ConfigureAwait(false);
+                if (_login.CutDuringSasl(number))
+                    return;
+                if (_login.RejectPassword)
+                {
+                    await session.SendAsync("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure></stream:stream>", ct).ConfigureAwait(false);
+                    return;
+                }
                 await session.SendAsync("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>", ct).ConfigureAwait(false);
                 await session.ExpectAsync("<stream:stream", ct).ConfigureAwait(false);
-                await session.SendAsync(Header(2)
-                    + "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>", ct).ConfigureAwait(false);
-                var bind = await session.ExpectAsync("<enable xmlns='urn:xmpp:sm:3'/>", ct).ConfigureAwait(false);
+                string bind;
+                if (_login.Pipelined)
+                {
+                    // The restarted stream's features are held back until the bind request came: only a client that
+                    // pipelines its login sends it before seeing them.
+                    bind = await session.ExpectAsync("</iq>", ct).ConfigureAwait(false);
+                    await session.SendAsync(Header(2) + "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>", ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await session.SendAsync(Header(2)
+                        + "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>", ct).ConfigureAwait(false);
+                    bind = await session.ExpectAsync("<enable xmlns='urn:xmpp:sm:3'/>", ct).ConfigureAwait(false);
+                }
                 var idStart = bind.IndexOf("id='", StringComparison.Ordinal) + 4;
                 var id = bind[idStart..bind.IndexOf('\'', idStart)];
-                await session.SendAsync($"<iq type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@{Domain}/hostile</jid></bind></iq><enabled xmlns='urn:xmpp:sm:3'/>", ct).ConfigureAwait(false);
+                await session.SendAsync($"<iq type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@{Domain}/hostile</jid></bind></iq>"
+                    + (_login.Pipelined ? "" : "<enabled xmlns='urn:xmpp:sm:3'/>"), ct).ConfigureAwait(false);
                 session.LoggedIn = true;
                 session.StartDraining();
                 await _afterLogin(session, ct).ConfigureAwait(false);
@@ -122,11 +146,15 @@ public sealed class HostileSession
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _consumed;
 
-    internal HostileSession(HostileXmppServer server, Stream stream)
+    internal HostileSession(HostileXmppServer server, Stream stream, int number)
     {
         _server = server;
         _stream = stream;
+        Number = number;
     }
+
+    /// <summary>Which connection to the server this is, from 1.</summary>
+    public int Number { get; }
 
     internal bool LoggedIn { get; set; }
 
@@ -152,7 +180,11 @@ public sealed class HostileSession
     }
 
     /// <summary>Waits until the client has written <paramref name="marker"/> (after what was already matched) and returns the text up to it.</summary>
-    public async Task<string> WaitForClientAsync(string marker, TimeSpan timeout)
+    public async Task<string> WaitForClientAsync(string marker, TimeSpan timeout) =>
+        (await WaitForClientAsync([marker], timeout).ConfigureAwait(false)).Text;
+
+    /// <summary>Waits until the client has written one of <paramref name="markers"/>: the text up to the first one, and which it was.</summary>
+    public async Task<(string Text, string Marker)> WaitForClientAsync(IReadOnlyList<string> markers, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
         while (true)
@@ -160,15 +192,17 @@ public sealed class HostileSession
             Task progress;
             lock (_gate)
             {
-                var at = _received.ToString().IndexOf(marker, _consumed, StringComparison.Ordinal);
-                if (at >= 0)
+                var received = _received.ToString();
+                var found = markers.Select(m => (Marker: m, At: received.IndexOf(m, _consumed, StringComparison.Ordinal)))
+                    .Where(f => f.At >= 0).OrderBy(f => f.At).FirstOrDefault();
+                if (found.Marker is not null)
                 {
-                    var text = _received.ToString(_consumed, at + marker.Length - _consumed);
-                    _consumed = at + marker.Length;
-                    return text;
+                    var text = _received.ToString(_consumed, found.At + found.Marker.Length - _consumed);
+                    _consumed = found.At + found.Marker.Length;
+                    return (text, found.Marker);
                 }
                 if (ClientClosed)
-                    throw new IOException($"The client closed the connection before writing '{marker}'.");
+                    throw new IOException($"The client closed the connection before writing '{string.Join("' or '", markers)}'.");
                 progress = _progress.Task;
             }
             await progress.WaitAsync(cts.Token).ConfigureAwait(false);
@@ -230,4 +264,22 @@ public sealed class HostileSession
         signal.TrySetResult();
         return true;
     }
+}
+
+/// <summary>How a <see cref="HostileXmppServer"/> logs a client in.</summary>
+public sealed record HostileLogin
+{
+    /// <summary>
+    /// For clients with <c>PipelineLogin</c>: they send no XEP-0198 <c>&lt;enable/&gt;</c>, and the restarted stream's
+    /// features are sent only after the bind request arrived, so a client that waits for them first stalls.
+    /// </summary>
+    public bool Pipelined { get; init; }
+
+    /// <summary>Answers every SASL attempt with <c>not-authorized</c>.</summary>
+    public bool RejectPassword { get; init; }
+
+    /// <summary>How many connections, from the first, are cut after the client's SASL request (before any answer).</summary>
+    public int CutDuringSaslCount { get; init; }
+
+    internal bool CutDuringSasl(int number) => number <= CutDuringSaslCount;
 }
