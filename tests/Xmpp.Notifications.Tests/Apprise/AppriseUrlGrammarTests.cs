@@ -83,6 +83,9 @@ public sealed class AppriseUrlGrammarTests
     [InlineData("wait", "-0.001", "'-0.001' is not a number of seconds from 0 to 20")]
     [InlineData("wait", "Infinity", "'Infinity' is not a number of seconds from 0 to 20")]
     [InlineData("cto", "0", "'0' is not a positive number of seconds (at most 86400)")]
+    [InlineData("rto", "0", "'0' is not a positive number of seconds (at most 86400)")]
+    [InlineData("wait", "soon", "'soon' is not a number of seconds from 0 to 20")]
+    [InlineData("cto", "soon", "'soon' is not a positive number of seconds (at most 86400)")]
     [InlineData("cto", "86400.5", "'86400.5' is not a positive number of seconds (at most 86400)")]
     [InlineData("rto", "-1", "'-1' is not a positive number of seconds (at most 86400)")]
     [InlineData("rto", "1,5", "'1,5' is not a positive number of seconds (at most 86400)")]
@@ -103,6 +106,89 @@ public sealed class AppriseUrlGrammarTests
         Assert.Equal(TimeSpan.FromSeconds(AppriseXmppUrl.DefaultTimeoutSeconds), url.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(AppriseXmppUrl.DefaultTimeoutSeconds), url.ReadTimeout);
         Assert.Equal(0, url.Retry);
+        Assert.True(url.ScramPlus);
+        Assert.True(url.Verify);
+        Assert.False(url.ReceiptsGiven);
+        Assert.False(url.RecipientsGiven);
+        Assert.Equal(UrlTransport.Tcp, url.Transport);
+    }
+
+    [Fact]
+    public void Empty_choices_are_not_given()
+    {
+        var url = Parse("/bob?receipts=&recipients=&wsurl=&transport=");
+        Assert.False(url.ReceiptsGiven);
+        Assert.False(url.RecipientsGiven);
+        Assert.Equal(UrlTransport.Tcp, url.Transport);
+        Assert.True(Parse("/bob?receipts=no").ReceiptsGiven);
+        Assert.True(Parse("/bob?recipients=any").RecipientsGiven);
+        // An empty transport= is not an explicit tcp that would contradict wsurl=.
+        Assert.Equal(UrlTransport.WebSocket, Parse("/bob?transport=&wsurl=wss%3A%2F%2Fexample.org%2Fws").Transport);
+    }
+
+    [Fact]
+    public void A_query_pair_without_a_name_is_skipped()
+    {
+        var url = Parse("/bob?=x&%20=y&;retry=1");
+        Assert.Empty(url.IgnoredParameters);
+        Assert.Equal(1, url.Retry);
+    }
+
+    [Theory]
+    [InlineData("", AppriseUrlPart.Scheme, "the URL is empty")]
+    [InlineData("://alice:pw@example.org", AppriseUrlPart.Scheme, "it does not start with xmpp:// or xmpps://")]
+    [InlineData("xmpp:///alice:pw@example.org", AppriseUrlPart.User, "there is no 'user:password@' before the host (a '/', '?' or '#' in the password must be written %2F, %3F, %23)")]
+    [InlineData("xmpp:///pw@example.org", AppriseUrlPart.User, "there is no 'user:password@' before the host (a '/', '?' or '#' in the password must be written %2F, %3F, %23)")]
+    [InlineData("xmpp://alice:pw/x@example.org", AppriseUrlPart.User, "there is no 'user:password@' before the host (a '/', '?' or '#' in the password must be written %2F, %3F, %23)")]
+    [InlineData("xmpp://@example.org", AppriseUrlPart.User, "the user name is missing (expected xmpp://user:password@host)")]
+    [InlineData("xmpp://:pass@example.org", AppriseUrlPart.User, "the user name is missing (expected xmpp://user:password@host)")]
+    [InlineData("xmpp://al%01ice:pw@example.org", AppriseUrlPart.User, "the user name contains control characters")]
+    [InlineData("xmpp://%40example.org:pw@example.org", AppriseUrlPart.User, "the user name contains '@' with a domain other than the host; the login JID is always user@host (put the account's domain in the host and the server in xmpp=)")]
+    [InlineData("xmpp://alice:pw@example.org?transport=websocket&+X-Token", AppriseUrlPart.Parameter, "parameter '+X-Token': the header has no value")]
+    public void Malformed_urls_are_refused_naming_the_part_and_why(string text, AppriseUrlPart part, string reason)
+    {
+        var error = Assert.Throws<AppriseUrlException>(() => AppriseXmppUrl.Parse(text));
+        Assert.Equal(part, error.Part);
+        var expected = part == AppriseUrlPart.Parameter
+            ? $"Invalid Apprise XMPP URL: {reason}."
+            : $"Invalid Apprise XMPP URL ({part.ToString().ToLowerInvariant()}): {reason}.";
+        Assert.Equal(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("xmpp://alice:xyz@example.org?mode=xyz")]
+    [InlineData("xmpp://alice:x%79z@example.org?mode=x%2579z")]
+    [InlineData("xmpp://alice:pw@example.org?password=xyz&mode=xyz")]
+    [InlineData("xmpp://alice:pw@example.org?pass=xyz&mode=xyz")]
+    [InlineData("xmpp://alice:pw@example.org?transport=websocket&+X-Token=xyz&mode=xyz")]
+    public void A_secret_echoed_in_an_error_is_masked_in_every_spelling(string text)
+    {
+        var error = Assert.Throws<AppriseUrlException>(() => AppriseXmppUrl.Parse(text));
+        Assert.Equal("mode", error.ParameterName);
+        Assert.Equal("Invalid Apprise XMPP URL: parameter 'mode': '****' is not none, starttls or tls.", error.Message);
+    }
+
+    [Fact]
+    public void Websocket_notes_say_what_does_not_apply()
+    {
+        const string Port = "The port and xmpp= do not apply to the WebSocket transport; the endpoint comes from wsurl= or the domain's host-meta.";
+        Assert.Contains(Port, AppriseXmppUrl.Parse("xmpp://alice:pw@example.org:5300/bob?transport=websocket").Notes);
+        Assert.Contains(Port, Parse("/bob?transport=websocket&xmpp=xmpp.example.org").Notes);
+        Assert.DoesNotContain(Port, Parse("/bob?transport=websocket&xmpp=").Notes);
+        Assert.DoesNotContain(Port, Parse("/bob?transport=websocket").Notes);
+        Assert.Contains("mode=tls over WebSocket means wss://, as mode=starttls does.", Parse("/bob?transport=websocket&mode=tls").Notes);
+        Assert.Empty(Parse("/bob?transport=websocket&mode=starttls").Notes);
+        Assert.Contains("The header 'x-a' is given more than once; the last one counts.", Parse("/bob?transport=websocket&+X-A=1&+x-a=2").Notes);
+        Assert.Equal(["x-a"], Parse("/bob?transport=websocket&+X-A=1&+x-a=2").WebSocketHeaderNames);
+    }
+
+    [Fact]
+    public void Empty_list_entries_are_skipped()
+    {
+        var url = Parse("/bob,,carol;;%20/?to=,dave");
+        Assert.Equal(["bob", "carol", "dave"], url.Targets.Select(t => t.Jid.Local));
+        Assert.Empty(url.InvalidTargets);
+        Assert.Equal(["a", "b"], AppriseXmppUrl.SplitTargetList(" a ,\t, b\n"));
     }
 
     [Theory]
@@ -165,6 +251,7 @@ public sealed class AppriseUrlGrammarTests
     [InlineData("[2001:DB8:0::2]", "2001:db8::2")]
     [InlineData("xmpp.example.org", "xmpp.example.org")]
     [InlineData("192.0.2.7", "192.0.2.7")]
+    [InlineData("[xmpp.example.org]", "xmpp.example.org")]
     public void The_server_override_takes_a_host_name_or_an_address_with_or_without_brackets(string server, string connectHost)
     {
         var url = Parse($"/bob?xmpp={server}");
@@ -176,6 +263,7 @@ public sealed class AppriseUrlGrammarTests
     [InlineData("[::1")]
     [InlineData("[192.0.2.7]:5222")]
     [InlineData("1.2.3.4:5222")]
+    [InlineData("[xmpp.example.org")]
     [InlineData("user@xmpp.example.org")]
     [InlineData("xmpp.example.org/res")]
     public void A_server_override_that_is_not_a_host_is_refused(string server)
@@ -254,7 +342,7 @@ public sealed class AppriseUrlGrammarTests
         Assert.Equal("alice@example.org", AppriseXmppUrl.Parse("xmpp://alice%40example.org:pw@example.org/bob").LoginJid.ToString());
         var error = Assert.Throws<AppriseUrlException>(() => AppriseXmppUrl.Parse("xmpp://alice%40other.org:pw@example.org/bob"));
         Assert.Equal(AppriseUrlPart.User, error.Part);
-        Assert.Equal(AppriseUrlPart.User, Assert.Throws<AppriseUrlException>(() => AppriseXmppUrl.Parse("xmpp://%40example.org:pw@example.org/bob")).Part);
+        Assert.StartsWith("Invalid Apprise XMPP URL (user): the user name contains '@' with a domain other than the host", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -321,6 +409,9 @@ public sealed class AppriseUrlGrammarTests
     [InlineData("@example.org", "the name before '@' is empty")]
     [InlineData("bob@", "the domain after '@' is empty")]
     [InlineData("bob/", "the resource after '/' is empty")]
+    [InlineData("/phone", "the name before '@' is empty")]
+    [InlineData("@b@c", "a target may contain only one '@'")]
+    [InlineData("b@c@", "a target may contain only one '@'")]
     [InlineData("#ops/nick", "a room address cannot have a '/resource' (the nickname is set with name=)")]
     public void Unusable_targets_say_why(string raw, string reason)
     {
