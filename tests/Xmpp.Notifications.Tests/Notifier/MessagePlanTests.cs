@@ -204,6 +204,22 @@ public sealed class MessagePlanTests
     }
 
     [Fact]
+    public void Several_deliveries_of_one_invocation_are_counted_as_a_whole_and_a_url_repeated_in_one_counts_once()
+    {
+        var options = new XmppNotifierOptions { MaxRecipientsPerCall = 3, MaxRecipientsPerNotification = 2 };
+        IReadOnlyList<string> two = ["xmpp://alice:pw@example.org/a/b", "xmpp://alice:pw@example.org/a/b"];
+        IReadOnlyList<Notification> one = [new(null, "x")];
+
+        Assert.Null(XmppNotifier.ExceedsLimits([(two, one)], options));
+        Assert.Contains("4 recipients", XmppNotifier.ExceedsLimits([(two, one), (two, one)], options), StringComparison.Ordinal);
+        // Own targets are counted over every delivery's notifications before any URL is read.
+        IReadOnlyList<Notification> own = [new(null, "x") { Targets = ["c", "d"] }];
+        Assert.Contains("recipients or more", XmppNotifier.ExceedsLimits([(["not a url"], own), (["not a url"], own)], options), StringComparison.Ordinal);
+        Assert.Throws<ArgumentNullException>(() => XmppNotifier.ExceedsLimits(null!, options));
+        Assert.Throws<ArgumentNullException>(() => XmppNotifier.ExceedsLimits([(two, one)], null!));
+    }
+
+    [Fact]
     public void Recipients_domain_allows_the_accounts_domain_and_its_subdomains_only()
     {
         var options = new XmppNotifierOptions { Recipients = RecipientPolicy.Domain };
