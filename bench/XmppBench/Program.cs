@@ -10,7 +10,7 @@ internal sealed record BenchSettings(int Iterations, int Warmup, int Messages, i
 
     public bool RttTrace { get; init; }
 
-    public IReadOnlyList<string> RttServers { get; init; } = ["prosody", "ejabberd"];
+    public IReadOnlyList<string> RttServers { get; init; } = ["prosody", "ejabberd", "prosody-sasl2"];
 
     /// <summary>Invocations of the fault campaign (default 1000).</summary>
     public int? Invocations { get; init; }

@@ -47,12 +47,16 @@ internal static class RttSuite
                     foreach (var directTls in new[] { false, true })
                     {
                         var port = directTls ? server.Server.DirectTlsPort : server.Server.C2sPort;
-                        var senders = new[] { XmppNotify(notify, server, port, directTls, prefix), GoSendxmpp(sendxmpp, server, port, directTls, prefix, work.FullName) };
+                        var senders = new List<Sender> { XmppNotify(notify, server, port, directTls, prefix), GoSendxmpp(sendxmpp, server, port, directTls, prefix, work.FullName) };
+                        // Where FAST is offered: a cold process that keeps its token and the learnt features in a
+                        // --token-cache file (filled by the warm-up round), as a cron job or script would.
+                        if (server.Fast)
+                            senders.Add(XmppNotify(notify, server, port, directTls, prefix, Path.Combine(work.FullName, directTls ? "tokens-tls" : "tokens")));
                         var results = senders.Select(_ => (Wall: new Samples(), Trips: new Samples(), Failed: 0)).ToArray();
                         var expected = await receiver.WaitForCountAsync(int.MaxValue, TimeSpan.FromMilliseconds(200), cancellationToken);
                         for (var round = -1; round < settings.RttRuns; round++)
                         {
-                            for (var s = 0; s < senders.Length; s++)
+                            for (var s = 0; s < senders.Count; s++)
                             {
                                 var started = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
                                 var run = await RunOnceAsync(link, senders[s], cancellationToken);
@@ -80,7 +84,7 @@ internal static class RttSuite
                             }
                         }
                         var goMedian = results[1].Wall.Median;
-                        for (var s = 0; s < senders.Length; s++)
+                        for (var s = 0; s < senders.Count; s++)
                         {
                             var (wall, trips, failed) = results[s];
                             table.Row(server.Label, directTls ? "direct TLS" : "STARTTLS", senders[s].Name, wall.Count, failed, wall.Median, wall.Min, wall.Max, trips.Median, (wall.Median / goMedian).ToString("0.00", CultureInfo.InvariantCulture));
@@ -222,8 +226,9 @@ internal static class RttSuite
         return 0;
     }
 
-    private static Sender XmppNotify(string executable, RttServer server, int port, bool directTls, string prefix) =>
-        new("xmpp-notify", executable, ["-b", prefix + "from xmpp-notify"], new Dictionary<string, string>
+    private static Sender XmppNotify(string executable, RttServer server, int port, bool directTls, string prefix, string? tokenCache = null) =>
+        new(tokenCache is null ? "xmpp-notify" : "xmpp-notify --token-cache (FAST)", executable,
+            tokenCache is null ? ["-b", prefix + "from xmpp-notify"] : ["-b", prefix + "from xmpp-notify", "--token-cache", tokenCache], new Dictionary<string, string>
         {
             ["XMPP_URLS"] = $"xmpps://alice:{Uri.EscapeDataString(server.Password("alice"))}@{server.Server.Domain}:{port}/bob?xmpp={ServerAddress}" + (directTls ? "&mode=tls" : ""),
             ["SSL_CERT_FILE"] = server.Server.CaCertificatePemPath,
@@ -306,6 +311,9 @@ internal static class RttSuite
 
         public string Label { get; }
 
+        /// <summary>The server offers SASL2 with Bind 2 and FAST.</summary>
+        public bool Fast { get; private init; }
+
         public string Password(string user) => _passwords[user];
 
         public static async Task<RttServer> StartAsync(string kind, CancellationToken cancellationToken)
@@ -314,9 +322,16 @@ internal static class RttSuite
             {
                 "prosody" => await ProsodyServer.StartAsync(new ProsodyOptions { TcpNoDelay = false, ExtraListenAddress = ServerAddress }, cancellationToken),
                 "ejabberd" => await EjabberdServer.StartAsync(new EjabberdOptions { ExtraListenAddress = ServerAddress }, cancellationToken),
+                "prosody-sasl2" => await ProsodyServer.StartAsync(new ProsodyOptions { TcpNoDelay = false, ExtraListenAddress = ServerAddress, Sasl2 = true }, cancellationToken),
                 _ => throw new InvalidOperationException($"Unknown server '{kind}'."),
             };
-            var rtt = new RttServer(server, kind == "prosody" ? "Prosody 0.12 stock" : "ejabberd 23.01");
+            var label = kind switch
+            {
+                "prosody" => "Prosody 0.12 stock",
+                "prosody-sasl2" => "Prosody 0.12 + SASL2/Bind2/FAST (patched prosody-modules)",
+                _ => "ejabberd 23.01",
+            };
+            var rtt = new RttServer(server, label) { Fast = kind == "prosody-sasl2" };
             try
             {
                 foreach (var user in new[] { "alice", "bob" })

@@ -33,6 +33,26 @@ internal static class LearnedFeatures
         Features[Key(options)] = new XElement(features);
     }
 
+    /// <summary>What was learnt, as opaque keys and feature XML, for a short-lived process that keeps it between runs.</summary>
+    internal static IReadOnlyList<KeyValuePair<string, string>> Export() =>
+        [.. Features.Select(f => KeyValuePair.Create(f.Key, f.Value.ToString(SaveOptions.DisableFormatting)))];
+
+    /// <summary>Takes back what <see cref="Export"/> gave; entries that are not stream features are ignored.</summary>
+    internal static void Import(string key, string featuresXml)
+    {
+        try
+        {
+            var features = Xml.XmlFragment.ParseElement(featuresXml, 64 * 1024);
+            if (features.Name != XName.Get("features", Namespaces.Streams) || Features.Count >= Capacity)
+                return;
+            Features.TryAdd(key, features);
+        }
+        catch (Exception e) when (e is System.Xml.XmlException or XmppException)
+        {
+            // A damaged cache entry only costs the round trip it would have saved.
+        }
+    }
+
     /// <summary>Forgets everything (tests).</summary>
     internal static void Clear() => Features.Clear();
 

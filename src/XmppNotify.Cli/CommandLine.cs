@@ -33,6 +33,9 @@ internal sealed class CliOptions
 
     /// <summary>--extension-xml: extra child elements for the stanza.</summary>
     public string? ExtensionXml { get; init; }
+
+    /// <summary>--token-cache: the owner-only file keeping FAST tokens and learnt server features between runs.</summary>
+    public string? TokenCache { get; init; }
 }
 
 /// <summary>
@@ -115,6 +118,11 @@ internal static class CommandLine
         {
             Description = "Log progress to standard error and list what was delivered. -vv also logs the XMPP exchange (SASL secrets are redacted).",
         };
+        var tokenCache = new Option<string>("--token-cache")
+        {
+            Description = "Keep FAST login tokens (XEP-0484, where the server offers SASL2) and what the servers offered in FILE, created owner-only (0600), so the next run logs in and sends in one flight. Also XMPP_NOTIFY_TOKEN_CACHE. The tokens are secrets; they are never printed.",
+            HelpName = "FILE",
+        };
         var urls = new Argument<string[]>("URL")
         {
             Description = "Apprise XMPP URLs (xmpp://user:password@host/target...).",
@@ -132,7 +140,7 @@ internal static class CommandLine
             Name,
             "Sends one notification to every Apprise XMPP URL and waits until the server has acknowledged each message.")
         {
-            title, body, format, id, extensionXml, config, tag, dryRun, verbose, urls, help, version,
+            title, body, format, id, extensionXml, config, tag, dryRun, verbose, tokenCache, urls, help, version,
         };
         root.SetAction((result, cancellationToken) => send(
             new CliOptions
@@ -147,6 +155,7 @@ internal static class CommandLine
                 Urls = result.GetValue(urls) ?? [],
                 Id = result.GetValue(id),
                 ExtensionXml = result.GetValue(extensionXml),
+                TokenCache = result.GetValue(tokenCache),
             },
             cancellationToken));
         return root;

@@ -112,15 +112,49 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
         var valid = parsed.Where(p => p.Plan is not null).Select(p => p.Raw).ToList();
         if (valid.Count > 0 && parsed.All(p => p.Plan is null || !p.Plan.Verify))
             CertificateDirectory.TrustNothing();
+        var cache = await LoadTokenCacheAsync(options.TokenCache ?? environment("XMPP_NOTIFY_TOKEN_CACHE")).ConfigureAwait(false);
         var result = valid.Count == 0
             ? new NotifyResult([])
-            : await new XmppNotifier(logger, NotifierOptions(options.Verbosity)).NotifyAsync(valid, [notification], cancellationToken).ConfigureAwait(false);
+            : await new XmppNotifier(logger, NotifierOptions(options.Verbosity, cache)).NotifyAsync(valid, [notification], cancellationToken).ConfigureAwait(false);
+        await SaveTokenCacheAsync(cache).ConfigureAwait(false);
         return await ReportAsync(parsed, result, options.Verbosity > 0).ConfigureAwait(false);
     }
 
-    private XmppNotifierOptions? NotifierOptions(int verbosity) => verbosity < 2
+    private XmppNotifierOptions? NotifierOptions(int verbosity, TokenCache? cache) => verbosity < 2 && cache is null
         ? null
-        : new XmppNotifierOptions { ConfigureClient = client => client.ProtocolLogger = new StderrProtocolLogger(stderr) };
+        : new XmppNotifierOptions
+        {
+            ConfigureClient = client =>
+            {
+                if (verbosity >= 2)
+                    client.ProtocolLogger = new StderrProtocolLogger(stderr);
+                if (cache is not null)
+                    client.FastTokens = cache;
+            },
+        };
+
+    private async Task<TokenCache?> LoadTokenCacheAsync(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+            return null;
+        var cache = TokenCache.Load(path, out var warning);
+        if (warning is not null)
+            await stderr.WriteLineAsync($"xmpp-notify: {warning}").ConfigureAwait(false);
+        return cache;
+    }
+
+    private async Task SaveTokenCacheAsync(TokenCache? cache)
+    {
+        try
+        {
+            cache?.Save();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The notification's outcome stands; only the next run's shortcut is lost.
+            await stderr.WriteLineAsync($"xmpp-notify: the token cache could not be written ({e.GetType().Name}: {e.Message})").ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Failures on stderr, one line per URL; with -v the deliveries on stdout. Returns the exit code.</summary>
     private async Task<int> ReportAsync(List<ParsedUrl> parsed, NotifyResult result, bool verbose)

@@ -53,3 +53,9 @@ public sealed class ArchiveProsodyFixture : ProsodyFixture
 {
     protected override ProsodyOptions? Options => new() { Archive = true };
 }
+
+/// <summary>A Prosody that also offers SASL2, Bind 2 and FAST (patched prosody-modules copies).</summary>
+public sealed class Sasl2ProsodyFixture : ProsodyFixture
+{
+    protected override ProsodyOptions? Options => new() { Sasl2 = true };
+}
