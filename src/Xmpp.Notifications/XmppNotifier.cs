@@ -124,12 +124,12 @@ public sealed partial class XmppNotifier : IXmppNotifier
                 if (recipients > options.MaxRecipientsPerCall)
                 {
                     return $"the messages go to {recipients} recipients in all (a recipient counted once per notification); at most {options.MaxRecipientsPerCall} are allowed per invocation " +
-                        "(maxRecipientsPerInvocation); nothing was sent.";
+                        "(host.json maxRecipientsPerInvocation, xmpp-notify --max-recipients); nothing was sent.";
                 }
                 if (bytes > options.MaxStanzaBytesPerCall)
                 {
                     return $"the messages add up to {bytes} bytes of text for all recipients; at most {options.MaxStanzaBytesPerCall} are allowed per invocation " +
-                        "(maxStanzaBytesPerInvocation); nothing was sent.";
+                        "(host.json maxStanzaBytesPerInvocation, xmpp-notify --max-bytes); nothing was sent.";
                 }
             }
         }
@@ -177,7 +177,7 @@ public sealed partial class XmppNotifier : IXmppNotifier
             if (total > options.MaxRecipientsPerCall)
             {
                 return $"the notifications name {total} recipients or more in all; at most {options.MaxRecipientsPerCall} are allowed per invocation " +
-                    "(maxRecipientsPerInvocation); nothing was sent.";
+                    "(host.json maxRecipientsPerInvocation, xmpp-notify --max-recipients); nothing was sent.";
             }
         }
         return null;

@@ -36,6 +36,12 @@ internal sealed class CliOptions
 
     /// <summary>--token-cache: the owner-only file keeping FAST tokens and learnt server features between runs.</summary>
     public string? TokenCache { get; init; }
+
+    /// <summary>--max-recipients: most recipients over every URL of the run (default <see cref="XmppNotifierOptions.MaxRecipientsPerCall"/>).</summary>
+    public int? MaxRecipients { get; init; }
+
+    /// <summary>--max-bytes: most UTF-8 bytes of message text over every stanza of the run (default <see cref="XmppNotifierOptions.MaxStanzaBytesPerCall"/>).</summary>
+    public long? MaxBytes { get; init; }
 }
 
 /// <summary>
@@ -109,6 +115,19 @@ internal static class CommandLine
             Description = "Send to the configured URLs carrying TAG (Apprise's rules): several --tag match any of them, 'a,b' matches URLs tagged a and b, 'all' matches every URL. Without --tag, only untagged configured URLs are used. URLs on the command line are always used.",
             HelpName = "TAG",
         };
+        var defaults = new XmppNotifierOptions();
+        var maxRecipients = new Option<int?>("--max-recipients")
+        {
+            Description = $"Refuse the run, before any connection, when its messages would go to more than N recipients over every URL (default {defaults.MaxRecipientsPerCall}).",
+            HelpName = "N",
+        };
+        maxRecipients.Validators.Add(result => RequirePositive(result, result.GetValueOrDefault<int?>()));
+        var maxBytes = new Option<long?>("--max-bytes")
+        {
+            Description = $"Refuse the run, before any connection, when its message text adds up to more than N bytes over every recipient (default {defaults.MaxStanzaBytesPerCall}).",
+            HelpName = "N",
+        };
+        maxBytes.Validators.Add(result => RequirePositive(result, result.GetValueOrDefault<long?>()));
         var dryRun = new Option<bool>("--dry-run")
         {
             Description = "Print what would be done for each URL as a JSON array and exit; nothing is sent and no connection is made. The password is never printed.",
@@ -140,7 +159,7 @@ internal static class CommandLine
             Name,
             "Sends one notification to every Apprise XMPP URL and waits until the server has acknowledged each message.")
         {
-            title, body, format, id, extensionXml, config, tag, dryRun, verbose, tokenCache, urls, help, version,
+            title, body, format, id, extensionXml, config, tag, maxRecipients, maxBytes, dryRun, verbose, tokenCache, urls, help, version,
         };
         root.SetAction((result, cancellationToken) => send(
             new CliOptions
@@ -156,9 +175,17 @@ internal static class CommandLine
                 Id = result.GetValue(id),
                 ExtensionXml = result.GetValue(extensionXml),
                 TokenCache = result.GetValue(tokenCache),
+                MaxRecipients = result.GetValue(maxRecipients),
+                MaxBytes = result.GetValue(maxBytes),
             },
             cancellationToken));
         return root;
+    }
+
+    private static void RequirePositive(OptionResult result, long? value)
+    {
+        if (value is <= 0)
+            result.AddError($"{result.IdentifierToken?.Value ?? "the option"} must be a whole number of 1 or more");
     }
 
     /// <summary>

@@ -115,23 +115,30 @@ internal sealed class NotifyCommand(TextWriter stdout, TextWriter stderr, Func<S
         var cache = await LoadTokenCacheAsync(options.TokenCache ?? environment("XMPP_NOTIFY_TOKEN_CACHE")).ConfigureAwait(false);
         var result = valid.Count == 0
             ? new NotifyResult([])
-            : await new XmppNotifier(logger, NotifierOptions(options.Verbosity, cache)).NotifyAsync(valid, [notification], cancellationToken).ConfigureAwait(false);
+            : await new XmppNotifier(logger, NotifierOptions(options, cache)).NotifyAsync(valid, [notification], cancellationToken).ConfigureAwait(false);
         await SaveTokenCacheAsync(cache).ConfigureAwait(false);
         return await ReportAsync(parsed, result, options.Verbosity > 0).ConfigureAwait(false);
     }
 
-    private XmppNotifierOptions? NotifierOptions(int verbosity, TokenCache? cache) => verbosity < 2 && cache is null
-        ? null
-        : new XmppNotifierOptions
+    private XmppNotifierOptions NotifierOptions(CliOptions options, TokenCache? cache)
+    {
+        var notifier = new XmppNotifierOptions();
+        if (options.MaxRecipients is { } recipients)
+            notifier.MaxRecipientsPerCall = recipients;
+        if (options.MaxBytes is { } bytes)
+            notifier.MaxStanzaBytesPerCall = bytes;
+        if (options.Verbosity >= 2 || cache is not null)
         {
-            ConfigureClient = client =>
+            notifier.ConfigureClient = client =>
             {
-                if (verbosity >= 2)
+                if (options.Verbosity >= 2)
                     client.ProtocolLogger = new StderrProtocolLogger(stderr);
                 if (cache is not null)
                     client.FastTokens = cache;
-            },
-        };
+            };
+        }
+        return notifier;
+    }
 
     private async Task<TokenCache?> LoadTokenCacheAsync(string? path)
     {

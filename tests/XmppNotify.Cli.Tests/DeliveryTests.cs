@@ -46,6 +46,35 @@ public class DeliveryTests(ProsodyFixture prosody) : IClassFixture<ProsodyFixtur
     }
 
     [Fact]
+    public async Task Caps_on_the_command_line_refuse_the_run_before_any_connection_and_nothing_arrives()
+    {
+        await using var bob = await prosody.ReceiverAsync("bob");
+        var marker = Guid.NewGuid().ToString("N");
+        var twoTargets = prosody.Url("alice", "bob/alice");
+
+        var recipients = await CliRunner.RunAsync([twoTargets, "--max-recipients", "1", "-b", "recipients " + marker], environment: prosody.TrustTestCa);
+        Assert.True(recipients.ExitCode == 5, recipients.ToString());
+        Assert.Contains("2 recipients", recipients.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--max-recipients", recipients.Stderr, StringComparison.Ordinal);
+
+        var bytes = await CliRunner.RunAsync([prosody.Url("alice", "bob"), "--max-bytes", "40", "-b", "bytes " + marker], environment: prosody.TrustTestCa);
+        Assert.True(bytes.ExitCode == 5, bytes.ToString());
+        Assert.Contains("--max-bytes", bytes.Stderr, StringComparison.Ordinal);
+
+        var zero = await CliRunner.RunAsync([twoTargets, "--max-recipients", "0", "-b", "x"], environment: prosody.TrustTestCa);
+        Assert.True(zero.ExitCode == 1, zero.ToString());
+        Assert.Contains("--max-recipients", zero.Stderr, StringComparison.Ordinal);
+        AssertNoPassword(recipients);
+        AssertNoPassword(bytes);
+
+        // Within the caps the same run delivers, and it is the first of these messages bob sees.
+        var within = await CliRunner.RunAsync([twoTargets, "--max-recipients", "2", "--max-bytes", "1000", "-b", "within " + marker], environment: prosody.TrustTestCa);
+        Assert.True(within.ExitCode == 0, within.ToString());
+        var first = await bob.WaitForMessageAsync(m => m.Body?.Contains(marker, StringComparison.Ordinal) == true, ArrivalTimeout);
+        Assert.Equal("within " + marker, first.Body);
+    }
+
+    [Fact]
     public async Task Reads_the_body_from_stdin()
     {
         await using var bob = await prosody.ReceiverAsync("bob");
