@@ -25,6 +25,7 @@ internal static class Namespaces
     public const string Xml = "http://www.w3.org/XML/1998/namespace";
     public const string Receipts = "urn:xmpp:receipts";
     public const string Roster = "jabber:iq:roster";
+    public const string LastActivity = "jabber:iq:last";
     public const string Mam = "urn:xmpp:mam:2";
     public const string Rsm = "http://jabber.org/protocol/rsm";
     public const string Forward = "urn:xmpp:forward:0";

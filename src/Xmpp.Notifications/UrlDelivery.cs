@@ -193,6 +193,24 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         var open = awaiting.Select(a => (a.Id, To: plan.Messages[a.Index].Target.Jid, Task: client.ReceiptAsync(a.Id, plan.Messages[a.Index].Target.Jid))).ToList();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_receiptTimeout);
+        // Recipients whose presence is still unknown: their last activity can tell that they are offline (ejabberd
+        // sends no presence for them), which ends their wait early.
+        var confirming = client.ConfirmOfflineAsync(open.Select(o => o.To.Bare).Distinct().ToList(), deadline.Token);
+        try
+        {
+            await WaitForOpenReceiptsAsync(client, open, confirmed, deadline).ConfigureAwait(false);
+        }
+        finally
+        {
+            await deadline.CancelAsync().ConfigureAwait(false);
+            await confirming.ConfigureAwait(false);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return confirmed;
+    }
+
+    private static async Task WaitForOpenReceiptsAsync(XmppClient client, List<(string Id, Jid To, Task<Jid> Task)> open, Dictionary<string, Jid> confirmed, CancellationTokenSource deadline)
+    {
         while (open.Count > 0 && !deadline.IsCancellationRequested)
         {
             foreach (var answered in open.Where(o => o.Task.IsCompletedSuccessfully).ToList())
@@ -207,8 +225,6 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
             var tick = Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
             await Task.WhenAny(open.Select(o => (Task)o.Task).Append(tick)).ConfigureAwait(false);
         }
-        cancellationToken.ThrowIfCancellationRequested();
-        return confirmed;
     }
 
     private void RecordSubscriptionRequests(XmppClient client)

@@ -158,6 +158,21 @@ public sealed partial class XmppClient
         await PingAsync(cancellationToken).ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.ResponseTimeout);
+        // Where the server does not answer probes for offline contacts (ejabberd), their last activity does.
+        var confirming = ConfirmOfflineAsync(contacts, deadline.Token);
+        try
+        {
+            return await WaitForKnownPresenceAsync(contacts, deadline, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await deadline.CancelAsync().ConfigureAwait(false);
+            await confirming.ConfigureAwait(false);
+        }
+    }
+
+    private async Task<IReadOnlyList<ContactPresence>> WaitForKnownPresenceAsync(IReadOnlyCollection<Jid> contacts, CancellationTokenSource deadline, CancellationToken cancellationToken)
+    {
         while (true)
         {
             Task changed;
