@@ -29,6 +29,9 @@ public sealed class FunctionAppFixture : IAsyncLifetime
     /// <summary>The same settings with a wrong password for alice: every delivery fails at authentication.</summary>
     public OutputBindingHost WrongPasswordOutputs => _wrongPasswordOutputs ?? throw new InvalidOperationException("not started");
 
+    /// <summary>The app settings without the worker's own additions (no <see cref="HttpMessageDomainsSetting"/>).</summary>
+    public IReadOnlyDictionary<string, string?> AppSettings { get; private set; } = new Dictionary<string, string?>();
+
     public string WrongPassword { get; } = "Wrong/" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>A login domain of <see cref="HttpMessageDomains"/> whose server port refuses connections.</summary>
@@ -49,6 +52,7 @@ public sealed class FunctionAppFixture : IAsyncLifetime
         _silent.Start();
         _ = AcceptSilentlyAsync();
         var settings = Settings(Xmpp.Url("alice", "bob"), AppriseConfiguration());
+        AppSettings = settings.AsReadOnly();
         var notifierOptions = new XmppNotifierOptions { ConfigureClient = o => o.TrustedRoots = [Xmpp.Server.CaCertificate] };
         _outputs = await OutputBindingHost.StartAsync(settings, notifierOptions);
         _wrongPasswordOutputs = await OutputBindingHost.StartAsync(Settings(Xmpp.Url("alice", "bob", password: WrongPassword), AppriseConfiguration(WrongPassword)), notifierOptions);

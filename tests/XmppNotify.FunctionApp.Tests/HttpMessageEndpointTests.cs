@@ -13,7 +13,7 @@ namespace XmppNotify.FunctionApp.Tests;
 [Collection(FunctionAppDefinition.Name)]
 public sealed class HttpMessageEndpointTests(FunctionAppFixture app)
 {
-    private Task<HttpExchange> PostAsync(string pathAndQuery, string? contentType, string body, string? user, string? password)
+    private Task<HttpExchange> PostAsync(string pathAndQuery, string? contentType, string body, string? user, string? password, FunctionsHostHarness? host = null)
     {
         var bytes = Encoding.UTF8.GetBytes(body);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
@@ -31,7 +31,7 @@ public sealed class HttpMessageEndpointTests(FunctionAppFixture app)
             headers["Authorization"] = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
         }
 
-        return app.Host.SendHttpAsync("Message", new HarnessHttpRequest("POST", pathAndQuery, headers, bytes), app.Outputs);
+        return (host ?? app.Host).SendHttpAsync("Message", new HarnessHttpRequest("POST", pathAndQuery, headers, bytes), app.Outputs);
     }
 
     private string Alice => $"alice@{app.Xmpp.Domain}";
@@ -171,5 +171,22 @@ public sealed class HttpMessageEndpointTests(FunctionAppFixture app)
         Assert.True(silent.Response.StatusCode == HttpStatusCode.GatewayTimeout, silent.Response.ToString());
         Assert.Contains("did not answer in time", silent.Response.BodyText, StringComparison.Ordinal);
         AssertNotLeaked(password, silent);
+    }
+
+    [Fact]
+    public async Task Without_the_domains_setting_the_endpoint_is_off_503_even_with_the_right_password()
+    {
+        await using var bob = await app.Xmpp.IndependentReceiverAsync("bob");
+        var marker = Guid.NewGuid().ToString("N");
+
+        // A second worker of the same app whose settings lack XmppHttpMessageDomains.
+        await using (var off = await FunctionsHostHarness.StartAsync(FunctionAppOutput.Require(), app.AppSettings))
+        {
+            var exchange = await PostAsync(ToBob, "text/plain", marker, Alice, app.Xmpp.Password("alice"), off);
+            Assert.True(exchange.Response.StatusCode == HttpStatusCode.ServiceUnavailable, exchange.Response.ToString());
+            Assert.Contains("off", exchange.Response.BodyText, StringComparison.Ordinal);
+        }
+
+        await AssertNeverArrivesAsync(bob, marker);
     }
 }
