@@ -63,6 +63,16 @@ public sealed class Sasl2ReplayTests
         ProtocolLogger = logger,
     };
 
+    /// <summary>A pipelined login that holds a token and knows the server offers FAST: it sends everything in one flight.</summary>
+    private static (XmppClientOptions Options, InMemoryFastTokenStore Tokens) FastLogin(string domain, IProtocolLogger? logger = null)
+    {
+        var tokens = new InMemoryFastTokenStore();
+        tokens.Save(Jid.Parse($"alice@{domain}"), new FastToken("HT-SHA-256-NONE", Token, DateTimeOffset.UtcNow.AddDays(1)));
+        var options = Options(domain, tokens, logger);
+        LearnedFeatures.Remember(options, Learnt(Features(fast: true)));
+        return (options, tokens);
+    }
+
     private static XmppClient Client(XmppClientOptions options, ReplayStream wire) =>
         new(options, new ClaimsTls(new TcpTransport(options, wire)), idPrefix: "t");
 
@@ -93,12 +103,9 @@ public sealed class Sasl2ReplayTests
     [Fact]
     public async Task A_fast_token_goes_with_the_stream_header_and_the_stanzas_in_one_flight_and_a_rotated_token_is_kept()
     {
-        const string domain = "fast.example";
-        var tokens = new InMemoryFastTokenStore();
-        tokens.Save(Jid.Parse($"alice@{domain}"), new FastToken("HT-SHA-256-NONE", Token, DateTimeOffset.UtcNow.AddDays(1)));
         var logger = new RecordingProtocolLogger();
-        var options = Options(domain, tokens, logger);
-        LearnedFeatures.Remember(options, Learnt(Features(fast: true)));
+        var (options, tokens) = FastLogin("fast.example", logger);
+        var domain = options.Jid.Domain;
         var wire = new ReplayStream(
         [
             ReplayStep.C(ClientHeader(domain)
@@ -124,11 +131,8 @@ public sealed class Sasl2ReplayTests
     [Fact]
     public async Task A_refused_token_fails_typed_is_forgotten_and_nothing_counts_as_delivered()
     {
-        const string domain = "stale.example";
-        var tokens = new InMemoryFastTokenStore();
-        tokens.Save(Jid.Parse($"alice@{domain}"), new FastToken("HT-SHA-256-NONE", Token, DateTimeOffset.UtcNow.AddDays(1)));
-        var options = Options(domain, tokens);
-        LearnedFeatures.Remember(options, Learnt(Features(fast: true)));
+        var (options, tokens) = FastLogin("stale.example");
+        var domain = options.Jid.Domain;
         var wire = new ReplayStream(
         [
             ReplayStep.C(text => text.Contains("mechanism='HT-SHA-256-NONE'", StringComparison.Ordinal), "header + FAST authenticate"),
@@ -154,11 +158,8 @@ public sealed class Sasl2ReplayTests
     [Fact]
     public async Task A_fast_success_without_the_servers_proof_fails_the_session()
     {
-        const string domain = "noproof.example";
-        var tokens = new InMemoryFastTokenStore();
-        tokens.Save(Jid.Parse($"alice@{domain}"), new FastToken("HT-SHA-256-NONE", Token, DateTimeOffset.UtcNow.AddDays(1)));
-        var options = Options(domain, tokens);
-        LearnedFeatures.Remember(options, Learnt(Features(fast: true)));
+        var (options, _) = FastLogin("noproof.example");
+        var domain = options.Jid.Domain;
         var wire = new ReplayStream(
         [
             ReplayStep.C(text => text.Contains("mechanism='HT-SHA-256-NONE'", StringComparison.Ordinal), "header + FAST authenticate"),
