@@ -27,6 +27,7 @@ internal static class Program
     private const string Usage = """
         Usage: dotnet run -c Release --project bench/XmppBench -- <suite> [options]
           suites:  client | cli | binding | all | rtt (by hand, as root: emulated WAN link, not part of all)
+                   twoway      receipts (slixmpp xep_0184 client) and inbox fetches of N archived items (not in all)
                    faults      fault campaign through the binding (not in all)
                    linearity   parsers, formatter and stream reader timed at n and 2n up to the limits
                    fuzz        random-edit fuzzing of the same in-process (--seconds, --target)
@@ -87,6 +88,9 @@ internal static class Program
                 return await RttSuite.RunAsync(settings, cancel.Token);
             case "binding":
                 await BindingSuite.RunAsync(settings, cancel.Token);
+                break;
+            case "twoway":
+                await TwoWaySuite.RunAsync(settings, cancel.Token);
                 break;
             case "faults":
                 return await FaultSuite.RunAsync(settings, cancel.Token);
