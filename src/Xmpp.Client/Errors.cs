@@ -105,6 +105,12 @@ public sealed class XmppProtocolException : XmppException
 
     /// <summary>The closest RFC 6120 stream error condition (not-well-formed, policy-violation, restricted-xml, invalid-xml, connection-timeout, ...).</summary>
     public string Condition { get; }
+
+    /// <summary>
+    /// True when a login sent on what this process learnt about the server met a server that now offers something else:
+    /// nothing of that session was accepted, the learnt features are replaced, and a new login at once takes the new offer.
+    /// </summary>
+    public bool IsStaleServerKnowledge { get; init; }
 }
 
 /// <summary>A stanza error (RFC 6120 §8.3.2) as received.</summary>

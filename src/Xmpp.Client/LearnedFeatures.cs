@@ -61,5 +61,7 @@ internal static class LearnedFeatures
         options.WebSocketUri?.ToString() ?? (options.DiscoverWebSocket ? "websocket from host-meta" : ""),
         options.ConnectHost ?? "",
         options.Port?.ToString(CultureInfo.InvariantCulture) ?? "",
-        options.Security.ToString());
+        options.Security.ToString(),
+        // The TLS versions decide which channel bindings (and so which mechanisms) a session can use.
+        ((int)options.SslProtocols).ToString(CultureInfo.InvariantCulture));
 }

@@ -208,7 +208,7 @@ public sealed partial class XmppClient
     private static XmppException Rethrowable(Exception fault) => fault switch
     {
         XmppStreamErrorException e => new XmppStreamErrorException(e.Condition, e.Text),
-        XmppProtocolException e => new XmppProtocolException(e.Message, e.Condition, e),
+        XmppProtocolException e => new XmppProtocolException(e.Message, e.Condition, e) { IsStaleServerKnowledge = e.IsStaleServerKnowledge },
         XmppTimeoutException e => new XmppTimeoutException(e.Operation, e.Timeout, e),
         XmppAuthenticationException e => new XmppAuthenticationException(e.Message, e.Condition, e.Mechanism, e),
         _ => new XmppProtocolException("The session has failed: " + fault.Message, "connection-closed", fault),

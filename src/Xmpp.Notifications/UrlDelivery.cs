@@ -11,7 +11,7 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
     private readonly TargetOutcome?[] _outcomes = new TargetOutcome?[plan.Messages.Count];
     private readonly List<SubscriptionRequest> _subscriptionRequests = [];
     private TimeSpan _receiptTimeout = url.ReadTimeout;
-    private bool _tokenRefused;
+    private bool _shortcutRefused;
 
     // Per planned message: one id for every attempt, sent as the stanza id and the XEP-0359 origin-id, so that a copy
     // re-sent after a lost acknowledgement can be recognised as the same message.
@@ -37,11 +37,12 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
                 await Task.Delay(TimeSpan.FromSeconds(url.Wait), cancellationToken).ConfigureAwait(false);
             }
             (failure, error) = await AttemptAsync(cancellationToken).ConfigureAwait(false);
-            // A refused FAST token is forgotten by the client and nothing of that login was accepted: one more login, at
-            // once, authenticates with SCRAM. It does not count as a retry (the user's retry budget is for the network).
-            if (_tokenRefused && !tokenRetried)
+            // A refused FAST token is forgotten by the client, and a login sent on server features that have changed
+            // since is relearnt; nothing of that login was accepted: one more login, at once, authenticates with SCRAM
+            // on the real offer. It does not count as a retry (the user's retry budget is for the network).
+            if (_shortcutRefused && !tokenRetried)
             {
-                (_tokenRefused, tokenRetried) = (false, true);
+                (_shortcutRefused, tokenRetried) = (false, true);
                 attempt--;
                 continue;
             }
@@ -121,7 +122,7 @@ internal sealed partial class UrlDelivery(AppriseXmppUrl url, DeliveryPlan plan,
         }
         catch (XmppException e)
         {
-            _tokenRefused = e is XmppAuthenticationException { IsTokenFailure: true };
+            _shortcutRefused = e is XmppAuthenticationException { IsTokenFailure: true } or XmppProtocolException { IsStaleServerKnowledge: true };
             return (Classify(e), e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -30,6 +30,9 @@ public sealed partial class XmppClient
 {
     private const int MaxSasl2Rounds = 10;
 
+    /// <summary>The condition of the failure raised when a login sent on learnt features meets a server that changed.</summary>
+    internal const string StaleFeaturesCondition = "unsupported-feature";
+
     // The mechanism whose outcome (<success/> or <failure/>) the read loop still has to read.
     private SaslMechanism? _sasl2Pending;
 
@@ -129,13 +132,18 @@ public sealed partial class XmppClient
         await ReadStreamHeaderAsync(cancellationToken).ConfigureAwait(false);
         _features = CheckFeatures(await ReadNegotiationAsync("the stream features", cancellationToken).ConfigureAwait(false));
         LearnedFeatures.Remember(_options, _features);
+        // What this login would choose from the real features must be what it sent: a different choice (say -PLUS now
+        // offered, or another FAST variant) cannot be taken back in SASL2 without a new stream.
         var offer = Sasl2Offer.From(_features);
-        var offered = mechanism is SaslMechanismHashedToken ? offer?.FastMechanisms.ToArray() : offer?.Mechanisms;
-        if (offer is not { Bind2: true } || offered?.Contains(mechanism.Name, StringComparer.Ordinal) != true)
+        var same = offer is { Bind2: true } && (mechanism is SaslMechanismHashedToken
+            ? ChooseFastMechanism(offer, _features) == mechanism.Name
+            : SelectMechanism(offer.Mechanisms, _features, throwIfNone: false) is { } now && SameChoice(now, mechanism));
+        if (!same)
         {
             throw new XmppProtocolException(
-                $"The server for '{_options.Jid.Domain}' no longer offers SASL2 with Bind 2 and {mechanism.Name}, as it did for an earlier session of this process; the next login uses what it offers now.",
-                "unsupported-feature");
+                $"The server for '{_options.Jid.Domain}' no longer offers what an earlier session of this process learnt (SASL2 with Bind 2 and {mechanism.Name}); nothing was sent as authenticated, and the next login uses what it offers now.",
+                StaleFeaturesCondition)
+            { IsStaleServerKnowledge = true };
         }
     }
 

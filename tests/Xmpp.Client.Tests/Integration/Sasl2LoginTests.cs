@@ -22,18 +22,21 @@ public sealed class Sasl2LoginTests(Sasl2ProsodyFixture server) : IClassFixture<
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     [Theory]
-    [InlineData(SecureSocketOptions.DirectTls)]
-    [InlineData(SecureSocketOptions.StartTls)]
-    public async Task Scram_then_fast_then_a_refused_token_falls_back_to_scram(SecureSocketOptions security)
+    [InlineData(SecureSocketOptions.DirectTls, false)]
+    [InlineData(SecureSocketOptions.StartTls, false)]
+    [InlineData(SecureSocketOptions.DirectTls, true)]
+    public async Task Scram_then_fast_then_a_refused_token_falls_back_to_scram(SecureSocketOptions security, bool tls12)
     {
         await using var bob = await ReceiverAsync();
         var tokens = new InMemoryFastTokenStore();
+        _tls12 = tls12;
 
-        // 1: SCRAM over SASL2, resource bound inline, a token requested.
+        // 1: SCRAM over SASL2, resource bound inline, a token requested. On TLS 1.2 the server can verify tls-unique:
+        // SCRAM -PLUS, and the token is asked for the channel-bound HT-SHA-256-UNIQ.
         var (scram, log) = await SendAsync(security, tokens, bob);
-        Assert.StartsWith("SCRAM-SHA-1", scram.Mechanism, StringComparison.Ordinal);
-        Assert.Contains("C: <authenticate xmlns='urn:xmpp:sasl:2' mechanism='SCRAM-SHA-1", log, StringComparison.Ordinal);
-        Assert.Contains("<request-token xmlns='urn:xmpp:fast:0' mechanism='HT-SHA-256-", log, StringComparison.Ordinal);
+        Assert.Equal(tls12 ? "SCRAM-SHA-1-PLUS" : "SCRAM-SHA-1", scram.Mechanism);
+        Assert.Contains($"C: <authenticate xmlns='urn:xmpp:sasl:2' mechanism='{scram.Mechanism}'", log, StringComparison.Ordinal);
+        Assert.Contains($"<request-token xmlns='urn:xmpp:fast:0' mechanism='HT-SHA-256-{(tls12 ? "UNIQ" : "NONE")}'/>", log, StringComparison.Ordinal);
         Assert.DoesNotContain(log.Split('\n'), l => l.StartsWith("C: ", StringComparison.Ordinal) && l.Contains("urn:ietf:params:xml:ns:xmpp-bind", StringComparison.Ordinal));
         Assert.DoesNotContain("C: <auth ", log, StringComparison.Ordinal);
         Assert.Equal(1, log.Split('\n').Count(l => l.StartsWith("C: <?xml", StringComparison.Ordinal)) - (security == SecureSocketOptions.StartTls ? 1 : 0)); // no stream restart
@@ -110,9 +113,13 @@ public sealed class Sasl2LoginTests(Sasl2ProsodyFixture server) : IClassFixture<
         }
     }
 
+    private bool _tls12;
+
     private XmppClientOptions Options(SecureSocketOptions security, IFastTokenStore tokens, RecordingProtocolLogger logger)
     {
         var options = server.Options("alice", security);
+        if (_tls12)
+            options.SslProtocols = System.Security.Authentication.SslProtocols.Tls12;
         options.PipelineLogin = true;
         options.FastTokens = tokens;
         options.ProtocolLogger = logger;

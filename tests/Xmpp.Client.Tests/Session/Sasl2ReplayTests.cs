@@ -190,6 +190,41 @@ public sealed class Sasl2ReplayTests
         Assert.Contains("did not bind", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_server_that_dropped_sasl2_since_it_was_learnt_fails_typed_and_the_next_login_uses_its_real_offer()
+    {
+        const string domain = "dropped.example";
+        var options = Options(domain);
+        LearnedFeatures.Remember(options, Learnt(Features()));
+        var sasl1Only = "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
+        var first = new ReplayStream(
+        [
+            ReplayStep.C(ClientHeader(domain) + $"<authenticate xmlns='{Sasl2}' mechanism='PLAIN'><initial-response>{PlainResponse}</initial-response><bind xmlns='urn:xmpp:bind:0'/></authenticate>"),
+            ReplayStep.C(Ping(domain)),
+            ReplayStep.S(ServerHeader(domain) + sasl1Only
+                + "<stream:error><unsupported-feature xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>"),
+        ]);
+        await using (var client = Client(options, first))
+        {
+            await client.LoginAsync();
+            var error = await Assert.ThrowsAsync<XmppProtocolException>(() => client.DisconnectAsync());
+            Assert.True(error.IsStaleServerKnowledge, error.ToString());
+        }
+        first.AssertComplete();
+
+        var second = new ReplayStream(
+        [
+            ReplayStep.C(ClientHeader(domain) + $"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{PlainResponse}</auth>"),
+            ReplayStep.S(ServerHeader(domain) + sasl1Only + "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>"),
+        ]);
+        await using (var client = Client(Options(domain), second))
+        {
+            var error = await Assert.ThrowsAsync<XmppAuthenticationException>(() => client.LoginAsync());
+            Assert.Equal("not-authorized", error.Condition);
+        }
+        second.AssertComplete();
+    }
+
     [Theory]
     [InlineData("no-bind2")]
     [InlineData("resource")]
