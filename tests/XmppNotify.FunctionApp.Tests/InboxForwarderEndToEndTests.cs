@@ -1,16 +1,8 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xmpp.Notifications;
+using Xmpp.Notifications.Tests.Contracts;
 using Xmpp.Notifications.Tests.Notifier;
 using XmppNotify.FunctionApp.Tests.HostProtocol;
 using XmppNotify.FunctionApp.Tests.HostProtocol.Rpc;
@@ -83,7 +75,7 @@ public sealed class InboxForwarderEndToEndTests(InboxForwarderFixture app)
         // The webhook refuses the second of two new items: the run fails, no queue message, the checkpoint stays.
         string[] later = [Marker("four"), Marker("five")];
         await app.SendAsync("bob", later);
-        app.Webhook.Status = n => n == 2 ? 503 : 200;
+        app.Webhook.Status = p => p.Number == 2 ? 503 : 200;
         var refused = await app.TickAsync();
         Assert.Equal(HarnessStatus.Failure, refused.Result.Status);
         Assert.Contains("503", refused.Result.Exception?.Message, StringComparison.Ordinal);
@@ -178,14 +170,14 @@ public sealed class InboxForwarderFixture : IAsyncLifetime
 
     public AzuriteServer Azurite => _azurite ?? throw new InvalidOperationException("not started");
 
-    public RecordingWebhook Webhook { get; private set; } = null!;
+    public LoopbackWebhook Webhook { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         var appDirectory = FunctionAppOutput.Require();
         await Xmpp.InitializeAsync();
         _azurite = await AzuriteServer.StartAsync();
-        Webhook = await RecordingWebhook.StartAsync();
+        Webhook = await LoopbackWebhook.StartAsync();
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["AzureWebJobsStorage"] = Azurite.ConnectionString,
@@ -275,53 +267,4 @@ public sealed class InboxForwarderFixture : IAsyncLifetime
 public sealed class InboxForwarderDefinition : ICollectionFixture<InboxForwarderFixture>
 {
     public const string Name = "Inbox forwarder with Prosody, Azurite and a webhook";
-}
-
-/// <summary>A loopback webhook that records each multipart post and answers with <see cref="Status"/> (by post number, from 1).</summary>
-public sealed class RecordingWebhook(WebApplication app) : IAsyncDisposable
-{
-    private int _count;
-
-    public Uri Uri { get; private set; } = null!;
-
-    public ConcurrentQueue<Dictionary<string, string>> Posts { get; } = new();
-
-    public Func<int, int> Status { get; set; } = _ => 200;
-
-    /// <summary>Runs while a post is being answered (by post number, from 1).</summary>
-    public Func<int, Task>? OnPost { get; set; }
-
-    public static async Task<RecordingWebhook> StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var hook = new RecordingWebhook(app);
-        app.Run(async context =>
-        {
-            var form = await context.Request.ReadFormAsync(context.RequestAborted);
-            hook.Posts.Enqueue(form.ToDictionary(f => f.Key, f => f.Value.ToString()));
-            var number = Interlocked.Increment(ref hook._count);
-            if (hook.OnPost is { } onPost)
-                await onPost(number);
-            context.Response.StatusCode = hook.Status(number);
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        hook.Uri = new Uri(new Uri(address), "/inbox");
-        return hook;
-    }
-
-    /// <summary>The posts so far, removed, and the post count restarted.</summary>
-    public IReadOnlyList<Dictionary<string, string>> Take()
-    {
-        var taken = new List<Dictionary<string, string>>();
-        while (Posts.TryDequeue(out var post))
-            taken.Add(post);
-        Interlocked.Exchange(ref _count, 0);
-        return taken;
-    }
-
-    public async ValueTask DisposeAsync() => await app.DisposeAsync();
 }

@@ -1,12 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xmpp.Notifications.Contracts.Inbox;
 using Xmpp.Notifications.Contracts.Requests;
 
@@ -25,7 +16,7 @@ public sealed class InboxForwardingTests
     [Fact]
     public async Task Every_item_is_posted_as_multipart_form_fields_and_then_the_checkpoint_advances()
     {
-        await using var hook = await Webhook.StartAsync(_ => 200);
+        await using var hook = await LoopbackWebhook.StartAsync(_ => 200);
         using var http = new HttpClient();
         var store = new MemoryCheckpointStore("xmpp-inbox/1 bot@example.org after A1");
         string? askedWith = null;
@@ -58,7 +49,7 @@ public sealed class InboxForwardingTests
     public async Task A_webhook_that_refuses_an_item_fails_the_run_and_leaves_the_checkpoint(int status)
     {
         var calls = 0;
-        await using var hook = await Webhook.StartAsync(_ => Interlocked.Increment(ref calls) == 2 ? status : 200);
+        await using var hook = await LoopbackWebhook.StartAsync(_ => Interlocked.Increment(ref calls) == 2 ? status : 200);
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         var store = new MemoryCheckpointStore("xmpp-inbox/1 bot@example.org after A1");
         var forwarder = new InboxWebhookForwarder(http, new Uri(hook.Uri, "?code=s3cret-key"));
@@ -77,7 +68,7 @@ public sealed class InboxForwardingTests
     [Fact]
     public async Task A_webhook_that_does_not_answer_in_time_fails_the_run_and_leaves_the_checkpoint()
     {
-        await using var hook = await Webhook.StartAsync(_ => 200, delay: TimeSpan.FromSeconds(10));
+        await using var hook = await LoopbackWebhook.StartAsync(_ => 200, delay: TimeSpan.FromSeconds(10));
         using var http = new HttpClient();
         var store = new MemoryCheckpointStore(null);
         var forwarder = new InboxWebhookForwarder(http, hook.Uri, TimeSpan.FromMilliseconds(300));
@@ -110,7 +101,7 @@ public sealed class InboxForwardingTests
     [Fact]
     public async Task An_empty_batch_posts_nothing_and_keeps_a_checkpoint_that_did_not_move()
     {
-        await using var hook = await Webhook.StartAsync(_ => 200);
+        await using var hook = await LoopbackWebhook.StartAsync(_ => 200);
         using var http = new HttpClient();
         var store = new MemoryCheckpointStore("cp");
         var forwarder = new InboxWebhookForwarder(http, hook.Uri);
@@ -152,38 +143,5 @@ public sealed class InboxForwardingTests
             Writes++;
             return Task.CompletedTask;
         }
-    }
-
-    private sealed record Post(string ContentType, Dictionary<string, string> Fields);
-
-    private sealed class Webhook(WebApplication app) : IAsyncDisposable
-    {
-        public Uri Uri { get; private set; } = null!;
-
-        public ConcurrentQueue<Post> Posts { get; } = new();
-
-        public static async Task<Webhook> StartAsync(Func<Post, int> status, TimeSpan? delay = null)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            var app = builder.Build();
-            var hook = new Webhook(app);
-            app.Run(async context =>
-            {
-                var form = await context.Request.ReadFormAsync(context.RequestAborted);
-                var post = new Post(context.Request.ContentType ?? "", form.ToDictionary(f => f.Key, f => f.Value.ToString()));
-                hook.Posts.Enqueue(post);
-                if (delay is { } d)
-                    await Task.Delay(d, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-                context.Response.StatusCode = status(post);
-            });
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            hook.Uri = new Uri(new Uri(address), "/inbox");
-            return hook;
-        }
-
-        public async ValueTask DisposeAsync() => await app.DisposeAsync();
     }
 }
