@@ -79,6 +79,48 @@ public sealed class ScriptedDeliveryTests
     }
 
     [Fact]
+    public async Task A_refused_connection_is_retried()
+    {
+        // Nothing listens on the port: every attempt is refused, and each attempt builds its own connection settings.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var attempts = 0;
+        var options = new XmppNotifierOptions { ConfigureClient = _ => Interlocked.Increment(ref attempts) };
+
+        var outcome = await NotifyAsync($"xmpp://alice:pw@127.0.0.1:{port}/bob?retry=2&wait=0", options: options);
+
+        Assert.Equal(NotifyFailureKind.Connection, outcome.Failure);
+        Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public async Task A_connection_cut_before_the_delivery_proof_with_receipts_leaves_the_message_unacknowledged()
+    {
+        await using var server = ScriptedServer.Start((_, _, _) => null);
+
+        var outcome = await NotifyAsync(ScriptedServer.Url(server, query: "receipts=wait"));
+
+        var target = Assert.Single(outcome.Targets);
+        Assert.Equal(NotifyFailureKind.Unacknowledged, target.Failure);
+        Assert.Equal(ReceiptStatus.NotRequested, target.Receipt);
+    }
+
+    [Fact]
+    public async Task A_notification_that_cannot_be_composed_is_a_typed_rejection_before_any_connection()
+    {
+        await using var server = ScriptedServer.Honest();
+
+        var outcome = await NotifyAsync(ScriptedServer.Url(server), [new(null, null!)]);
+
+        Assert.Equal(NotifyFailureKind.Rejected, outcome.Failure);
+        Assert.StartsWith("the messages could not be prepared (", outcome.Error, StringComparison.Ordinal);
+        Assert.Empty(outcome.Targets);
+        Assert.Equal(0, server.Connections);
+    }
+
+    [Fact]
     public async Task A_refused_password_is_not_retried()
     {
         await using var server = ScriptedServer.Start((_, _, _) => "", new HostileLogin { RejectPassword = true });
