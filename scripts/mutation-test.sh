@@ -53,7 +53,7 @@ PY
 client_filter='FullyQualifiedName!~Integration'
 # The notifier's rules run against a scripted loopback server (ScriptedDeliveryTests) and as plain unit tests; the
 # URL parser's tests are its own namespace (the generated-URL properties are left out: thousands of cases per mutant).
-notifier_filter='FullyQualifiedName~Notifier.ScriptedDeliveryTests|FullyQualifiedName~Notifier.MessagePlanTests|FullyQualifiedName~Notifier.RecipientCapTests'
+notifier_filter='FullyQualifiedName~Notifier.Scripted|FullyQualifiedName~Notifier.MessagePlanTests|FullyQualifiedName~Notifier.RecipientCapTests'
 parser_filter='FullyQualifiedName~Xmpp.Notifications.Tests.Apprise&FullyQualifiedName!~Properties'
 case "${1:-all}" in
   DeliveryTracker) run DeliveryTracker src/Xmpp.Client/Xmpp.Client.csproj tests/Xmpp.Client.Tests/Xmpp.Client.Tests.csproj DeliveryTracker.cs "$client_filter" ;;
