@@ -120,13 +120,13 @@ public sealed partial class AppriseXmppUrl
         public string ConnectHost { get; set; } = "";
         public int Port { get; set; }
         public XmppSecurityMode Mode { get; set; }
-        public bool Verify { get; set; } = true;
+        public bool Verify { get; set; }
         public List<XmppTarget> Targets { get; } = [];
         public List<InvalidTarget> InvalidTargets { get; } = [];
         public bool TargetsFromUrl { get; set; }
         public bool Subject { get; set; }
         public string Nick { get; set; } = "";
-        public bool ScramPlus { get; set; } = true;
+        public bool ScramPlus { get; set; }
         public bool Roster { get; set; }
         public bool KeepAlive { get; set; }
         public NotifyFormat Format { get; set; } = NotifyFormat.Text;
