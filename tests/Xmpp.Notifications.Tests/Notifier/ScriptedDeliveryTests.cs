@@ -100,7 +100,8 @@ public sealed class ScriptedDeliveryTests
     {
         await using var server = ScriptedServer.Start((_, _, _) => null);
 
-        var outcome = await NotifyAsync(ScriptedServer.Url(server, query: "receipts=wait"));
+        // rto=20 outlasts the test's bound: the lost session must end the receipt wait at once.
+        var outcome = await NotifyAsync(ScriptedServer.Url(server, query: "receipts=wait&rto=20"));
 
         var target = Assert.Single(outcome.Targets);
         Assert.Equal(NotifyFailureKind.Unacknowledged, target.Failure);
@@ -154,6 +155,44 @@ public sealed class ScriptedDeliveryTests
 
         Assert.True(outcome.Delivered);
         Assert.Equal(1, server.Connections);
+    }
+
+    [Fact]
+    public async Task The_wait_is_spent_between_attempts()
+    {
+        await using var server = ScriptedServer.Start((_, _, _) => "", new HostileLogin { CutDuringSaslCount = 1 });
+        var started = new List<long>();
+        var options = new XmppNotifierOptions { ConfigureClient = _ => started.Add(System.Diagnostics.Stopwatch.GetTimestamp()) };
+
+        var outcome = await NotifyAsync(ScriptedServer.Url(server, query: "retry=1&wait=2"), options: options);
+
+        Assert.True(outcome.Delivered);
+        Assert.Equal(2, started.Count);
+        // A lower bound only: a loaded machine makes the gap longer, never shorter.
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started[0], started[1]) >= TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task A_message_stored_without_a_receipt_is_settled_and_not_sent_again_when_another_is_retried()
+    {
+        var sessions = new System.Collections.Concurrent.ConcurrentDictionary<int, string>();
+        await using var server = ScriptedServer.Start((session, _, text) =>
+        {
+            sessions.AddOrUpdate(session.Number, text, (_, before) => before + text);
+            // The room's message is reflected only on the second connection; bob's client never sends a receipt.
+            var room = System.Text.RegularExpressions.Regex.Match(text, "<message to='ops@conference.127.0.0.1' type='groupchat' id='([^']+)'");
+            return session.Number == 1 || !room.Success ? "" : $"<message from='ops@conference.127.0.0.1/alice' type='groupchat' id='{room.Groups[1].Value}'><body>x</body></message>";
+        });
+
+        var outcome = await NotifyAsync(ScriptedServer.Url(server, "bob/%23ops@conference.127.0.0.1", "receipts=require&retry=1&wait=0&rto=0.3"));
+
+        var bob = outcome.Targets.Single(t => t.Target == "bob@127.0.0.1");
+        Assert.Equal(NotifyFailureKind.NoReceipt, bob.Failure);
+        Assert.Equal(TargetStatus.Delivered, outcome.Targets.Single(t => t.Target != "bob@127.0.0.1").Status);
+        Assert.Equal(2, server.Connections);
+        Assert.Contains("to='bob@127.0.0.1'", sessions[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("to='bob@127.0.0.1'", sessions[2], StringComparison.Ordinal);
+        Assert.Contains("type='groupchat'", sessions[2], StringComparison.Ordinal);
     }
 
     [Fact]
