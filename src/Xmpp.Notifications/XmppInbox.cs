@@ -82,16 +82,26 @@ public sealed class XmppInbox(XmppNotifierOptions? options = null)
             return new InboxBatch(UrlRedaction.Redact(url), [], checkpoint, ArchiveSource, NotifyFailureKind.InvalidUrl, error!.Message);
         var (after, start) = ParseCheckpoint(checkpoint, plan!.LoginJid);
         var clientOptions = plan.ToClientOptions();
+        // A timer calls this often: the roster and archive queries travel with the bind request, as the notifier's messages do.
+        clientOptions.PipelineLogin = true;
         _options.ConfigureClient?.Invoke(clientOptions);
         await using var client = new XmppClient(clientOptions);
         try
         {
             await client.LoginAsync(cancellationToken).ConfigureAwait(false);
-            await client.GetRosterAsync(cancellationToken).ConfigureAwait(false); // RFC 6121 §2.2: roster first, then presence, to get pending requests
+            // RFC 6121 §2.2: roster first, then presence, to get pending requests; the archive query goes alongside.
+            var roster = client.GetRosterAsync(cancellationToken);
             InboxBatch batch;
             try
             {
-                batch = await FromArchiveAsync(client, plan, after, start ?? (checkpoint is null ? inboxOptions.Since : null), checkpoint is null && inboxOptions.Since is null, inboxOptions, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    batch = await FromArchiveAsync(client, plan, after, start ?? (checkpoint is null ? inboxOptions.Since : null), checkpoint is null && inboxOptions.Since is null, inboxOptions, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await roster.ConfigureAwait(false);
+                }
                 await client.SendPresenceAsync(-1, cancellationToken).ConfigureAwait(false);
             }
             catch (XmppStanzaErrorException e) when (e.Error.Condition is "service-unavailable" or "feature-not-implemented")
