@@ -173,6 +173,7 @@ public sealed partial class XmppClient
     private async Task CloseTransportAsync()
     {
         _state = ClientState.Closed;
+        ReleaseTokenRequest();
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
         if (_readLoop is not null)

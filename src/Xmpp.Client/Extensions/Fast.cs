@@ -98,6 +98,7 @@ public sealed partial class XmppClient
     /// <summary>A token in the success: kept for later logins (a FAST login may also hand out a rotated one).</summary>
     private void OnFastToken(XElement success)
     {
+        ReleaseTokenRequest();
         if (_options.FastTokens is not { } store || success.Element(XName.Get("token", Namespaces.Fast)) is not { } element)
             return;
         var token = (string?)element.Attribute("token");
@@ -109,6 +110,42 @@ public sealed partial class XmppClient
         store.Save(_options.Jid, new FastToken(_fastRequested ?? Mechanism!, token, expiry));
     }
 
-    /// <summary>A refused token is forgotten, so that the next login authenticates with SCRAM (and asks for a new one).</summary>
-    private void OnFastTokenRefused() => _options.FastTokens?.Remove(_options.Jid);
+    /// <summary>
+    /// A refused token is forgotten, so that the next login authenticates with SCRAM (and asks for a new one); a newer
+    /// token another session stored meanwhile is kept.
+    /// </summary>
+    private void OnFastTokenRefused(SaslMechanismHashedToken refused)
+    {
+        if (_options.FastTokens is { } store && store.Find(_options.Jid) is { } current && refused.IsFor(current.Token))
+            store.Remove(_options.Jid);
+    }
+
+    // Sessions (per store and account) that asked for a token and are waiting for it. The server keeps one token per
+    // user-agent id and a new one replaces the last, so concurrent logins that each asked would leave this store
+    // holding a token the server has already replaced, and every later FAST login would be refused. One request at
+    // a time; a claim older than twice the response timeout is considered lost.
+    private static readonly ConcurrentDictionary<(IFastTokenStore Store, string Account), long> TokenRequests = new();
+
+    private bool ClaimTokenRequest()
+    {
+        var key = (_options.FastTokens!, _options.Jid.Bare.ToString());
+        var now = Environment.TickCount64;
+        var stale = (long)(2 * _options.ResponseTimeout.TotalMilliseconds);
+        if (TokenRequests.Count >= 1024)
+            TokenRequests.Clear();
+        var claimed = TokenRequests.TryAdd(key, now)
+            || (TokenRequests.TryGetValue(key, out var since) && now - since > stale && TokenRequests.TryUpdate(key, now, since));
+        _tokenClaim = claimed ? 1 : 0;
+        return claimed;
+    }
+
+    // 1 while this session holds the claim; the read loop and the closing caller may both release it.
+    private int _tokenClaim;
+
+    /// <summary>Once per session: at the success that answered the request, or when the session ends without one.</summary>
+    private void ReleaseTokenRequest()
+    {
+        if (Interlocked.Exchange(ref _tokenClaim, 0) == 1 && _options.FastTokens is { } store)
+            TokenRequests.TryRemove((store, _options.Jid.Bare.ToString()), out _);
+    }
 }

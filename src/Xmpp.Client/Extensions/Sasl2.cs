@@ -63,7 +63,7 @@ public sealed partial class XmppClient
         if (mechanism is null)
             return false; // a guess from learnt features that no longer fits: the SASL path reads the real ones
         _learnedFeatures = null;
-        _fastRequested = isFast ? null : fastChoice;
+        _fastRequested = isFast || fastChoice is null || !ClaimTokenRequest() ? null : fastChoice;
         var (xml, log) = AuthenticateRequest(mechanism, isFast);
         Mechanism = mechanism.Name;
         if (headerPending)
@@ -178,8 +178,8 @@ public sealed partial class XmppClient
         }
         if (answer.Name == XName.Get("failure", Namespaces.Sasl2))
         {
-            if (mechanism is SaslMechanismHashedToken)
-                OnFastTokenRefused();
+            if (mechanism is SaslMechanismHashedToken token)
+                OnFastTokenRefused(token);
             throw AuthenticationFailure(answer, mechanism);
         }
         if (answer.Name == XName.Get("continue", Namespaces.Sasl2))

@@ -62,6 +62,9 @@ public sealed class SaslMechanismHashedToken : SaslMechanism
         return message;
     }
 
+    /// <summary>Whether this instance proves <paramref name="token"/> (to tell a refused token from a newer one).</summary>
+    internal bool IsFor(string token) => CryptographicOperations.FixedTimeEquals(_token, Encoding.UTF8.GetBytes(token));
+
     public override byte[] EvaluateChallenge(ReadOnlySpan<byte> challenge) =>
         throw Fail($"The server sent a challenge to {_name}, which has none.");
 

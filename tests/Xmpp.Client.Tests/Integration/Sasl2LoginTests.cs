@@ -10,6 +10,8 @@ public sealed class Sasl2ProsodyFixture : ServerFixture
     public string CaPemPath => ((ProsodyServer)Server).CaCertificatePemPath;
 
     public string LogTail() => ((ProsodyServer)Server).LogTail(60);
+
+    public int HttpPort => ((ProsodyServer)Server).HttpPort;
 }
 
 /// <summary>
@@ -75,6 +77,28 @@ public sealed class Sasl2LoginTests(Sasl2ProsodyFixture server) : IClassFixture<
         Assert.StartsWith("SCRAM-SHA-1", again.Mechanism, StringComparison.Ordinal);
         Assert.NotNull(tokens.Find(server["alice"].Jid));
         Assert.DoesNotContain(bob.Received, m => m.Body == body);
+    }
+
+    [Fact]
+    public async Task Over_websocket_scram_then_fast_deliver()
+    {
+        await using var bob = await ReceiverAsync();
+        var tokens = new InMemoryFastTokenStore();
+        foreach (var expected in new[] { "SCRAM-SHA-1", "HT-SHA-256-NONE" })
+        {
+            var logger = new RecordingProtocolLogger();
+            var options = Options(SecureSocketOptions.None, tokens, logger);
+            options.WebSocketUri = new Uri($"ws://127.0.0.1:{server.HttpPort}/xmpp-websocket");
+            await using var client = new XmppClient(options);
+            await client.LoginAsync();
+            var body = $"sasl2 over websocket {Guid.NewGuid():N}";
+            var id = await client.SendMessageAsync(new OutgoingMessage(server["bob"].Jid, body));
+            var report = await client.DisconnectAsync();
+            Assert.Equal([id], report.Acknowledged);
+            Assert.Equal(expected, client.Mechanism);
+            Assert.Contains("<authenticate xmlns='urn:xmpp:sasl:2'", logger.All, StringComparison.Ordinal);
+            await bob.WaitForMessageAsync(m => m.Body == body, Wait);
+        }
     }
 
     [Fact]

@@ -129,6 +129,42 @@ public sealed class Sasl2ReplayTests
     }
 
     [Fact]
+    public async Task Of_concurrent_logins_only_one_asks_for_a_token_so_the_store_keeps_the_one_the_server_holds()
+    {
+        const string domain = "concurrent.example";
+        var tokens = new InMemoryFastTokenStore();
+        string Authenticate(bool asks) =>
+            $"<authenticate xmlns='{Sasl2}' mechanism='PLAIN'><initial-response>{PlainResponse}</initial-response><user-agent id='{tokens.ClientId}'/><bind xmlns='urn:xmpp:bind:0'/>"
+            + (asks ? "<request-token xmlns='urn:xmpp:fast:0' mechanism='HT-SHA-256-NONE'/>" : "") + "</authenticate>";
+        var first = new ReplayStream(
+        [
+            ReplayStep.C(ClientHeader(domain)),
+            ReplayStep.S(ServerHeader(domain) + Features(fast: true)),
+            ReplayStep.C(Authenticate(asks: true)),
+            ReplayStep.C(Ping(domain)),
+            ReplayStep.S(Success(domain, newToken: "secret-token:fast-one") + Pong(domain)),
+            ReplayStep.C("</stream:stream>"),
+        ]);
+        // The second login knows the features from the first: its header travels with <authenticate/>.
+        var second = new ReplayStream(
+        [
+            ReplayStep.C(ClientHeader(domain) + Authenticate(asks: false)),
+            ReplayStep.C(Ping(domain)),
+            ReplayStep.S(ServerHeader(domain) + Features(fast: true) + Success(domain) + Pong(domain)),
+            ReplayStep.C("</stream:stream>"),
+        ]);
+        await using var a = Client(Options(domain, tokens), first);
+        await using var b = Client(Options(domain, tokens), second);
+        await a.LoginAsync();
+        await b.LoginAsync(); // while the first one's token is still on its way
+        Assert.Empty((await b.DisconnectAsync()).Unacknowledged);
+        Assert.Empty((await a.DisconnectAsync()).Unacknowledged);
+        first.AssertComplete();
+        second.AssertComplete();
+        Assert.Equal("secret-token:fast-one", tokens.Find(Jid.Parse($"alice@{domain}"))!.Token);
+    }
+
+    [Fact]
     public async Task A_refused_token_fails_typed_is_forgotten_and_nothing_counts_as_delivered()
     {
         var (options, tokens) = FastLogin("stale.example");
