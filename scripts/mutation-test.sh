@@ -2,6 +2,7 @@
 # Mutation testing of the delivery-proof core with Stryker.NET (dotnet-stryker 5.1.0, a local tool: dotnet-tools.json).
 # One source file at a time, one test process (the machine is shared), fast unit tests only (no real-server tests):
 #   scripts/mutation-test.sh DeliveryTracker | UrlDelivery | XmppNotifier | AppriseParsing | Scram | all
+# (Scram mutates the mechanism and its hash table together: one run, one score per file.)
 # Settings and the reasons for what is ignored: bench/stryker/stryker-config.json and bench/stryker/README.md.
 # Reports: .artifacts/stryker/<name>/reports/mutation-report.html (and .json); the score is printed at the end.
 set -euo pipefail
@@ -16,14 +17,16 @@ run() {
   # Build (and so restore) first: Stryker reads package references from the project's restore output before it
   # builds, and stale obj/ assets (a package added since the last restore) make every mutant fail to compile.
   dotnet build "$tests" -c Release -v quiet -nologo >/dev/null
+  local mutate=() f
+  for f in $file; do mutate+=(--mutate "**/$f"); done
   (cd "$(dirname "$tests")" && dotnet stryker \
     --config-file "$OLDPWD/bench/stryker/stryker-config.json" \
     --project "$(basename "$project")" \
     --test-project "$(basename "$tests")" \
-    --mutate "**/$file" \
+    "${mutate[@]}" \
     --test-case-filter "$filter" \
     --output "$OLDPWD/$out")
-  summary "$out/reports/mutation-report.json" "$file"
+  for f in $file; do summary "$out/reports/mutation-report.json" "$f"; done
 }
 
 # The mutated file's own figures and every mutant that was not killed, by line (the HTML report shows the same).
@@ -57,7 +60,7 @@ notifier_filter='FullyQualifiedName~Notifier.Scripted|FullyQualifiedName~Notifie
 parser_filter='FullyQualifiedName~Xmpp.Notifications.Tests.Apprise&FullyQualifiedName!~Properties'
 case "${1:-all}" in
   DeliveryTracker) run DeliveryTracker src/Xmpp.Client/Xmpp.Client.csproj tests/Xmpp.Client.Tests/Xmpp.Client.Tests.csproj DeliveryTracker.cs "$client_filter" ;;
-  Scram) run Scram src/Xmpp.Client/Xmpp.Client.csproj tests/Xmpp.Client.Tests/Xmpp.Client.Tests.csproj Sasl/SaslMechanismScram.cs "$client_filter" ;;
+  Scram) run Scram src/Xmpp.Client/Xmpp.Client.csproj tests/Xmpp.Client.Tests/Xmpp.Client.Tests.csproj 'Sasl/SaslMechanismScram.cs Sasl/ScramHash.cs' "$client_filter" ;;
   UrlDelivery) run UrlDelivery src/Xmpp.Notifications/Xmpp.Notifications.csproj tests/Xmpp.Notifications.Tests/Xmpp.Notifications.Tests.csproj UrlDelivery.cs "$notifier_filter" ;;
   XmppNotifier) run XmppNotifier src/Xmpp.Notifications/Xmpp.Notifications.csproj tests/Xmpp.Notifications.Tests/Xmpp.Notifications.Tests.csproj XmppNotifier.cs "$notifier_filter" ;;
   AppriseParsing) run AppriseParsing src/Xmpp.Notifications/Xmpp.Notifications.csproj tests/Xmpp.Notifications.Tests/Xmpp.Notifications.Tests.csproj Apprise/AppriseXmppUrl.Parsing.cs "$parser_filter" ;;

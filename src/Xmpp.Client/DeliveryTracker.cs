@@ -74,8 +74,8 @@ internal sealed class DeliveryTracker
         List<TaskCompletionSource> done = [];
         lock (_gate)
         {
-            if (sequence > _sent)
-                sequence = _sent; // a server acknowledging more than was sent is wrong; never credit unsent stanzas
+            sequence = Math.Min(sequence, _sent); // a server acknowledging more than was sent is wrong; never credit unsent stanzas
+            // Stryker disable once Equality : "sequence < _acked" is equivalent (an ack equal to the last marks nothing new, and every waiter left has a higher target); "sequence > _acked" is killed by the ack tests
             if (sequence <= _acked)
                 return;
             _acked = sequence;
@@ -89,6 +89,7 @@ internal sealed class DeliveryTracker
                 if (w.Target > sequence)
                     return false;
                 done.Add(w.Done);
+                // Stryker disable once Boolean : a completed waiter left in the list is only completed again (TrySetResult is a no-op)
                 return true;
             });
         }

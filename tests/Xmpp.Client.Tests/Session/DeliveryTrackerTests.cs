@@ -72,6 +72,31 @@ public sealed class DeliveryTrackerTests
     }
 
     [Fact]
+    public void A_stale_ack_does_not_reopen_the_wait_for_what_was_already_acknowledged()
+    {
+        var tracker = Tracker(new SentMessage("m1", Bob, false), new SentMessage("m2", Bob, false));
+        tracker.OnAck(2);
+
+        tracker.OnAck(1); // a server repeating an older count must not move the acknowledged mark back
+
+        var (target, acknowledged) = tracker.AckWaiter();
+        Assert.Equal(2u, target);
+        Assert.True(acknowledged.IsCompleted);
+    }
+
+    [Fact]
+    public void Every_inbound_stanza_is_counted_for_the_answer_to_the_servers_ack_request()
+    {
+        var tracker = Tracker();
+
+        tracker.OnStanzaReceived();
+        tracker.OnStanzaReceived();
+        tracker.OnStanzaReceived();
+
+        Assert.Equal(3u, tracker.InboundCount);
+    }
+
+    [Fact]
     public void Counters_start_again_when_stream_management_is_enabled()
     {
         var tracker = new DeliveryTracker();
@@ -144,6 +169,32 @@ public sealed class DeliveryTrackerTests
         Assert.Equal(["r1", "m1"], report.Acknowledged);
         var bounce = Assert.Single(report.Bounced);
         Assert.Equal(("r2", "item-not-found"), (bounce.Id, bounce.Error.Condition));
+    }
+
+    [Fact]
+    public async Task The_reflection_wait_ends_when_the_last_room_message_is_reflected()
+    {
+        var tracker = Tracker(new SentMessage("r1", Room, true), new SentMessage("r2", Room, true));
+        var pending = tracker.ReflectionsPending();
+
+        tracker.OnReflected("r1");
+        Assert.False(pending.IsCompleted);
+        tracker.OnReflected("r2");
+
+        await pending.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Every_wait_for_reflections_ends_not_only_the_latest()
+    {
+        var tracker = Tracker(new SentMessage("r1", Room, true));
+        var first = tracker.ReflectionsPending();
+        var second = tracker.ReflectionsPending();
+
+        tracker.OnReflected("r1");
+
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(tracker.ReflectionsPending().IsCompleted);
     }
 
     [Fact]
