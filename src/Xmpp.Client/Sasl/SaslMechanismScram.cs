@@ -185,25 +185,39 @@ public sealed class SaslMechanismScram : SaslMechanism
 
     private T Guard<T>(ReadOnlySpan<byte> serverMessage, Func<string, T> step)
     {
-        string text;
         try
         {
-            text = StrictUtf8.GetString(serverMessage);
-        }
-        catch (DecoderFallbackException ex)
-        {
-            _state = State.Failed;
-            throw new XmppAuthenticationException("The server sent a SCRAM message that is not valid UTF-8.", null, Name, ex);
-        }
-
-        try
-        {
-            return step(text);
+            return step(Decode(serverMessage));
         }
         catch (XmppAuthenticationException)
         {
             _state = State.Failed;
             throw;
+        }
+    }
+
+    // Decoding steps that throw live in their own methods, so no caller holds a variable that a catch leaves unassigned.
+    private string Decode(ReadOnlySpan<byte> serverMessage)
+    {
+        try
+        {
+            return StrictUtf8.GetString(serverMessage);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new XmppAuthenticationException("The server sent a SCRAM message that is not valid UTF-8.", null, Name, ex);
+        }
+    }
+
+    private byte[] FromBase64(string text, string errorMessage)
+    {
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new XmppAuthenticationException(errorMessage, null, Name, ex);
         }
     }
 
@@ -245,16 +259,7 @@ public sealed class SaslMechanismScram : SaslMechanism
             throw Failed("The server's SCRAM server-first message has no salt (s=).");
         }
 
-        byte[] salt;
-        try
-        {
-            salt = Convert.FromBase64String(saltText);
-        }
-        catch (FormatException ex)
-        {
-            throw new XmppAuthenticationException("The server's SCRAM salt (s=) is not valid base64.", null, Name, ex);
-        }
-
+        var salt = FromBase64(saltText, "The server's SCRAM salt (s=) is not valid base64.");
         if (salt.Length == 0)
         {
             throw Failed("The server's SCRAM salt (s=) is empty.");
@@ -310,16 +315,7 @@ public sealed class SaslMechanismScram : SaslMechanism
             throw Failed("server signature mismatch: the server's final SCRAM message has no signature (v=).");
         }
 
-        byte[] signature;
-        try
-        {
-            signature = Convert.FromBase64String(signatureText);
-        }
-        catch (FormatException ex)
-        {
-            throw new XmppAuthenticationException("server signature mismatch: the server signature (v=) is not valid base64.", null, Name, ex);
-        }
-
+        var signature = FromBase64(signatureText, "server signature mismatch: the server signature (v=) is not valid base64.");
         if (!CryptographicOperations.FixedTimeEquals(signature, _expectedServerSignature))
         {
             throw Failed("server signature mismatch: the server does not know the password (or the exchange was tampered with).");

@@ -85,6 +85,17 @@ public class ScramBoundaryTests
     }
 
     [Fact]
+    public void A_salt_that_decodes_to_nothing_is_rejected()
+    {
+        var scram = Started();
+
+        // Base64 decoding skips white space, so a salt of one space is valid base64 for zero bytes.
+        var error = Assert.Throws<XmppAuthenticationException>(() => scram.EvaluateChallenge(Utf8($"r={Nonce}abc,s= ,i=4096")));
+
+        Assert.Contains("salt (s=) is empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_highest_accepted_iteration_count_is_accepted()
     {
         var salt = RandomNumberGenerator.GetBytes(16);

@@ -53,7 +53,9 @@ public class ScramHostileServerTests
     {
         var scram = Started();
         scram.EvaluateChallenge(Utf8(GoodServerFirst));
-        Assert.Throws<XmppAuthenticationException>(() => scram.VerifySuccess(Utf8("v=###")));
+        var error = Assert.Throws<XmppAuthenticationException>(() => scram.VerifySuccess(Utf8("v=###")));
+        Assert.StartsWith("server signature mismatch: the server signature (v=) is not valid base64", error.Message, StringComparison.Ordinal);
+        Assert.IsType<FormatException>(error.InnerException);
     }
 
     [Theory]
