@@ -186,6 +186,23 @@ public class ScramBoundaryTests
     }
 
     [Fact]
+    public void Only_the_proof_in_flight_lets_a_pipelined_login_send_its_first_stanzas()
+    {
+        var salt = RandomNumberGenerator.GetBytes(16);
+        var server = new ScramTestServer(ScramHash.Sha256, "pw", salt, 4096);
+        var scram = new SaslMechanismScram(ScramHash.Sha256, new SaslCredentials("u", "pw"), null, false);
+        Assert.False(scram.AwaitsOutcome);
+
+        var serverFirst = server.ServerFirst(scram.GetInitialResponse());
+        Assert.False(scram.AwaitsOutcome); // the server's salt and iteration count are still to come
+        var serverFinal = server.ServerFinal(scram.EvaluateChallenge(Utf8(serverFirst)));
+        Assert.True(scram.AwaitsOutcome);
+        scram.VerifySuccess(Utf8(serverFinal));
+
+        Assert.False(scram.AwaitsOutcome);
+    }
+
+    [Fact]
     public void An_empty_client_message_is_logged_as_empty()
     {
         var scram = Started();
