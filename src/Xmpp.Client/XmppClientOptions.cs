@@ -95,7 +95,9 @@ public sealed class XmppClientOptions
     /// <summary>
     /// With <see cref="PipelineLogin"/>: log in with SASL2 (XEP-0388) and Bind 2 (XEP-0386) where the server offers both
     /// and no <see cref="Resource"/> is asked for, which saves the stream restart and the bind round trip. The mechanism
-    /// rules are those of SASL (SCRAM first, channel binding, no PLAIN in clear).
+    /// rules are those of SASL (SCRAM first, channel binding, no PLAIN in clear). The first stanzas share the flight of the
+    /// last SASL message only when the server is already authenticated by its verified certificate or by channel binding;
+    /// otherwise they wait for the success and its proof.
     /// </summary>
     public bool UseSasl2 { get; set; } = true;
 

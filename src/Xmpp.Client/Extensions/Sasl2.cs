@@ -77,8 +77,16 @@ public sealed partial class XmppClient
         }
         if (mechanism.AwaitsOutcome)
         {
-            // FAST (or PLAIN): the whole exchange is in flight; the read loop reads the header, features and outcome.
-            (_sasl2Pending, _sasl2HeaderPending) = (mechanism, headerPending);
+            // FAST (or PLAIN): the whole exchange is in flight; the read loop reads the header, features and outcome,
+            // unless stanzas must wait for the server's proof.
+            if (EarlyStanzasAllowed(mechanism))
+            {
+                (_sasl2Pending, _sasl2HeaderPending) = (mechanism, headerPending);
+                return true;
+            }
+            if (headerPending)
+                await ReadSasl2FeaturesAsync(mechanism, cancellationToken).ConfigureAwait(false);
+            OnSasl2Outcome(await ReadNegotiationAsync("the SASL2 outcome", cancellationToken).ConfigureAwait(false), mechanism);
             return true;
         }
         if (headerPending)
@@ -93,7 +101,7 @@ public sealed partial class XmppClient
                     $"<response xmlns='{Namespaces.Sasl2}'>{Base64(response)}</response>",
                     $"<response xmlns='{Namespaces.Sasl2}'>{mechanism.RedactForLog(response)}</response>");
                 await Timeouts.RunOnStreamAsync(_transport.FlushAsync, _options.ResponseTimeout, "the server to accept data", cancellationToken).ConfigureAwait(false);
-                if (mechanism.AwaitsOutcome)
+                if (mechanism.AwaitsOutcome && EarlyStanzasAllowed(mechanism))
                 {
                     // The last SASL message is sent: the caller's first stanzas follow it in the same flight.
                     _sasl2Pending = mechanism;
@@ -108,6 +116,14 @@ public sealed partial class XmppClient
         }
         throw new XmppAuthenticationException($"The server kept sending SASL2 challenges for {mechanism.Name}; giving up.", null, mechanism.Name);
     }
+
+    /// <summary>
+    /// Whether the caller's stanzas may leave before the server proved it knows the secret: only towards a server this
+    /// client already authenticated, by its verified certificate or by channel binding. Without either, a machine in the
+    /// middle could answer the success itself, and the messages would have gone to it.
+    /// </summary>
+    private bool EarlyStanzasAllowed(SaslMechanism mechanism) =>
+        _transport.IsEncrypted && (_options.VerifyCertificate || mechanism.UsesChannelBinding);
 
     private (string Xml, string Log) AuthenticateRequest(SaslMechanism mechanism, bool isFast)
     {

@@ -79,6 +79,26 @@ public sealed class Sasl2LoginTests(Sasl2ProsodyFixture server) : IClassFixture<
         Assert.DoesNotContain(bob.Received, m => m.Body == body);
     }
 
+    [Theory]
+    [InlineData(SecureSocketOptions.DirectTls)]
+    [InlineData(SecureSocketOptions.StartTls)]
+    public async Task Without_certificate_verification_scram_and_fast_send_no_message_before_the_servers_success(SecureSocketOptions security)
+    {
+        // verify=no and TLS 1.3 without -PLUS: no proof of the server but its SASL2 success, so nothing is sent before it.
+        await using var bob = await ReceiverAsync();
+        var tokens = new InMemoryFastTokenStore();
+        _verifyOff = true;
+        foreach (var expected in new[] { "SCRAM-SHA-1", "HT-SHA-256-NONE" })
+        {
+            var (client, log) = await SendAsync(security, tokens, bob);
+            Assert.Equal(expected, client.Mechanism);
+            var lines = log.Split('\n').ToList();
+            var success = lines.FindIndex(l => l.StartsWith("S: <success", StringComparison.Ordinal));
+            var message = lines.FindIndex(l => l.StartsWith("C: <message", StringComparison.Ordinal));
+            Assert.True(success >= 0 && message > success, "the message leaves only after the server's success:\n" + log);
+        }
+    }
+
     [Fact]
     public async Task Over_websocket_scram_then_fast_deliver()
     {
@@ -139,11 +159,15 @@ public sealed class Sasl2LoginTests(Sasl2ProsodyFixture server) : IClassFixture<
 
     private bool _tls12;
 
+    private bool _verifyOff;
+
     private XmppClientOptions Options(SecureSocketOptions security, IFastTokenStore tokens, RecordingProtocolLogger logger)
     {
         var options = server.Options("alice", security);
         if (_tls12)
             options.SslProtocols = System.Security.Authentication.SslProtocols.Tls12;
+        if (_verifyOff)
+            options.VerifyCertificate = false;
         options.PipelineLogin = true;
         options.FastTokens = tokens;
         options.ProtocolLogger = logger;

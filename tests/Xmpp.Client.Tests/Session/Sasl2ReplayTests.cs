@@ -129,6 +129,65 @@ public sealed class Sasl2ReplayTests
     }
 
     [Fact]
+    public async Task Without_a_verified_certificate_the_stanzas_wait_for_the_servers_success()
+    {
+        // verify=no: nothing proves who answers, so the ping (like any message) leaves only after the success.
+        const string domain = "unverified.example";
+        var options = Options(domain);
+        options.VerifyCertificate = false;
+        var wire = new ReplayStream(
+        [
+            ReplayStep.C(ClientHeader(domain)),
+            ReplayStep.S(ServerHeader(domain) + Features()),
+            ReplayStep.C($"<authenticate xmlns='{Sasl2}' mechanism='PLAIN'><initial-response>{PlainResponse}</initial-response><bind xmlns='urn:xmpp:bind:0'/></authenticate>"),
+            ReplayStep.S(Success(domain) + "<stream:features/>"),
+            ReplayStep.C(Ping(domain)),
+            ReplayStep.S(Pong(domain)),
+            ReplayStep.C("</stream:stream>"),
+        ]);
+        await using var client = Client(options, wire);
+        await client.LoginAsync();
+        var report = await client.DisconnectAsync();
+
+        Assert.Empty(report.Unacknowledged);
+        Assert.Equal(Jid.Parse($"alice@{domain}/r1"), client.BoundJid);
+        wire.AssertComplete();
+    }
+
+    [Fact]
+    public async Task Without_a_verified_certificate_a_fast_login_waits_for_the_proof_and_a_forged_success_stops_it_before_any_stanza()
+    {
+        var (options, _) = FastLogin("unverified-fast.example");
+        options.VerifyCertificate = false;
+        var domain = options.Jid.Domain;
+        var wire = new ReplayStream(
+        [
+            ReplayStep.C(text => text.Contains("mechanism='HT-SHA-256-NONE'", StringComparison.Ordinal), "header + FAST authenticate, nothing else"),
+            ReplayStep.S(ServerHeader(domain) + Features(fast: true) + Success(domain, Hmac("Responder"))),
+            ReplayStep.C(Ping(domain)),
+            ReplayStep.S(Pong(domain)),
+            ReplayStep.C("</stream:stream>"),
+        ]);
+        await using (var client = Client(options, wire))
+        {
+            await client.LoginAsync();
+            Assert.Empty((await client.DisconnectAsync()).Unacknowledged);
+        }
+        wire.AssertComplete();
+
+        // A success without the responder's proof (what a machine in the middle could send) ends the login itself.
+        var forged = new ReplayStream(
+        [
+            ReplayStep.C(text => text.Contains("mechanism='HT-SHA-256-NONE'", StringComparison.Ordinal), "header + FAST authenticate, nothing else"),
+            ReplayStep.S(ServerHeader(domain) + Features(fast: true) + Success(domain)),
+        ]);
+        await using var second = Client(options, forged);
+        var error = await Assert.ThrowsAsync<XmppAuthenticationException>(() => second.LoginAsync());
+        Assert.Contains("did not prove", error.Message, StringComparison.Ordinal);
+        forged.AssertComplete();
+    }
+
+    [Fact]
     public async Task Of_concurrent_logins_only_one_asks_for_a_token_so_the_store_keeps_the_one_the_server_holds()
     {
         const string domain = "concurrent.example";
