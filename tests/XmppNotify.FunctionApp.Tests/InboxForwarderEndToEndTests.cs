@@ -133,18 +133,25 @@ public sealed class InboxForwarderEndToEndTests(InboxForwarderFixture app)
         await app.ResetAsync();
         var start = await app.TickAsync();
         Assert.True(start.Result.Status == HarnessStatus.Success, start.Result.Exception?.Message);
-        var body = Marker("large") + new string('x', 60_000);
-        await app.SendAsync("bob", body);
+        // ASCII, and characters of 4 UTF-8 bytes (surrogate pairs in .NET strings) that a cut must not split.
+        string[] bodies = [Marker("large") + new string('x', 60_000), Marker("emoji") + string.Concat(Enumerable.Repeat("😀", 20_001))];
+        await app.SendAsync("bob", bodies);
 
         var run = await app.TickAsync();
         Assert.True(run.Result.Status == HarnessStatus.Success, run.Result.Exception?.Message);
-        Assert.Equal(body, Assert.Single(app.Webhook.Take())["body"]);
-        var queued = Assert.Single(await app.DrainQueueAsync());
-        Assert.True(queued.GetProperty("truncated").GetBoolean());
-        Assert.Equal(JsonValueKind.Null, queued.GetProperty("stanza").ValueKind);
-        var cut = queued.GetProperty("body").GetString()!;
-        Assert.InRange(cut.Length, 40_000, 48 * 1024);
-        Assert.StartsWith(cut, body, StringComparison.Ordinal);
+        Assert.Equal(bodies, app.Webhook.Take().Select(p => p["body"]));
+        var queued = await app.DrainQueueAsync();
+        Assert.Equal(2, queued.Count);
+        foreach (var (message, body) in queued.Zip(bodies))
+        {
+            Assert.True(message.GetProperty("truncated").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, message.GetProperty("stanza").ValueKind);
+            // As much of the body as fits: the message is just under the 48 KiB of JSON a queue message can hold.
+            Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(message.GetRawText()), 47 * 1024, 48 * 1024);
+            var cut = message.GetProperty("body").GetString()!;
+            Assert.StartsWith(cut, body, StringComparison.Ordinal);
+            Assert.False(char.IsHighSurrogate(cut[^1]), "a character was cut in half");
+        }
     }
 
     private static string Marker(string text) => $"{text} {Guid.NewGuid():N}";

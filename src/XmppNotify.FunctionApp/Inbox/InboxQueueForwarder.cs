@@ -80,17 +80,27 @@ internal sealed class InboxQueueForwarder(QueueClient queue)
         var json = Json(item, item.Stanza, item.Body, item.Truncated);
         if (json.Length <= MaxMessageBytes)
             return json;
-        var body = item.Body;
-        json = Json(item, null, body, true);
-        while (json.Length > MaxMessageBytes && body is { Length: > 0 })
+        json = Json(item, null, item.Body, true);
+        if (json.Length <= MaxMessageBytes || item.Body is not { Length: > 0 } body)
+            return json;
+        // The longest prefix of the body that fits: a character costs 1 to 12 bytes of JSON (a character outside the
+        // BMP is written as two \u escapes), so search rather than estimate.
+        var (fits, tooLong) = (0, body.Length);
+        while (tooLong - fits > 1)
         {
-            // Shrink in proportion to the excess; escaping makes a character cost 1 to 6 bytes.
-            var keep = (int)Math.Max(0, body.Length - ((long)(json.Length - MaxMessageBytes) + 64));
-            body = body[..keep];
-            json = Json(item, null, body, true);
+            var middle = fits + ((tooLong - fits) / 2);
+            if (Json(item, null, Prefix(body, middle), true).Length <= MaxMessageBytes)
+                fits = middle;
+            else
+                tooLong = middle;
         }
+        json = Json(item, null, Prefix(body, fits), true);
         return json;
     }
+
+    /// <summary>The first <paramref name="length"/> characters, one fewer rather than half a surrogate pair (not valid JSON text).</summary>
+    private static string Prefix(string text, int length) =>
+        length > 0 && char.IsHighSurrogate(text[length - 1]) ? text[..(length - 1)] : text[..length];
 
     private static byte[] Json(InboxItem item, string? stanza, string? body, bool truncated)
     {
