@@ -158,6 +158,7 @@ public sealed class AppriseUrlGrammarTests
     [Theory]
     [InlineData("xmpp://alice:xyz@example.org?mode=xyz")]
     [InlineData("xmpp://alice:x%79z@example.org?mode=x%2579z")]
+    [InlineData("xmpp://alice:x%79z@example.org?mode=xyz")]
     [InlineData("xmpp://alice:pw@example.org?password=xyz&mode=xyz")]
     [InlineData("xmpp://alice:pw@example.org?pass=xyz&mode=xyz")]
     [InlineData("xmpp://alice:pw@example.org?transport=websocket&+X-Token=xyz&mode=xyz")]
