@@ -147,6 +147,9 @@ public sealed class MessagePlanTests
         Assert.Equal(["aaaa ", "bbbbbb"], MessageComposer.Split("aaaa bbbbbb", 8));
         Assert.Equal(["aaa bbbb", "bbb"], MessageComposer.Split("aaa bbbbbbb", 8));
         Assert.Equal(["aaaaaaaa", "aa"], MessageComposer.Split("aaaaaaaaaa", 8));
+        Assert.Equal(["aaaa\n", "bbbbbb"], MessageComposer.Split("aaaa\nbbbbbb", 8));
+        // A text of exactly the limit is one chunk, whatever breaks it holds.
+        Assert.Equal(["aaaaa\nbb"], MessageComposer.Split("aaaaa\nbb", 8));
     }
 
     [Fact]
@@ -195,6 +198,7 @@ public sealed class MessagePlanTests
         // Case does not make another recipient; a notification without own targets names none.
         Assert.Null(XmppNotifier.ExceedsRecipientLimits([To("a", "A", "b"), new(null, "x"), new(null, "x") { Targets = [] }, To("c")], options));
         Assert.Contains("4 recipients or more", XmppNotifier.ExceedsRecipientLimits([To("a", "b"), To("c", "d")], options), StringComparison.Ordinal);
+        Assert.StartsWith("notification 2 names 3 recipients", XmppNotifier.ExceedsRecipientLimits([To("a"), To("b", "c", "d")], options), StringComparison.Ordinal);
 
         Assert.Null(XmppNotifier.ExceedsLimits(["xmpp://alice:pw@example.org/a/b/c"], [new(null, "x")], options));
         Assert.NotNull(XmppNotifier.ExceedsLimits(["xmpp://alice:pw@example.org/a/b/c/d"], [new(null, "x")], options));
@@ -231,8 +235,12 @@ public sealed class MessagePlanTests
         Assert.NotNull(Check("carol@xexample.org"));
         Assert.NotNull(Check("carol@org"));
         Assert.NotNull(Check("carol@example.org.evil"));
+        Assert.NotNull(Check("carol@x.aaaaaaaaaaa"));
         var refusal = Check("mallory@evil.example");
         Assert.Equal("the recipient 'mallory@evil.example' is not allowed: recipients=domain allows only example.org and its subdomains (allowedRecipientDomains); nothing was sent.", refusal);
+        var listed = new XmppNotifierOptions { Recipients = RecipientPolicy.Domain, AllowedRecipientDomains = ["partner.example", "b.example"] };
+        Assert.Equal("the recipient 'x@evil.example' is not allowed: recipients=domain allows only example.org and its subdomains and partner.example, b.example (allowedRecipientDomains); nothing was sent.",
+            XmppNotifier.ExceedsLimits(["xmpp://alice:pw@example.org/bob"], [new(null, "x") { Targets = ["x@evil.example"] }], listed));
         // Without the binding's default, anything goes; recipients=url allows the URL's own targets, by bare JID.
         Assert.Null(XmppNotifier.ExceedsLimits(["xmpp://alice:pw@example.org/bob"], [new(null, "x") { Targets = ["x@evil.example"] }], new XmppNotifierOptions()));
         Assert.Null(XmppNotifier.ExceedsLimits(["xmpp://alice:pw@example.org/bob?recipients=url"], [new(null, "x") { Targets = ["bob/phone"] }], new XmppNotifierOptions()));

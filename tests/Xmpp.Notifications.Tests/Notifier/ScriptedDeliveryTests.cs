@@ -315,7 +315,8 @@ public sealed class ScriptedDeliveryTests
             return ping == 1 ? Receipt(text) : "";
         });
 
-        var outcome = await NotifyAsync(ScriptedServer.Url(server, query: "receipts=wait&rto=5"));
+        // rto=20 outlasts the test's bound: the receipt must end the wait.
+        var outcome = await NotifyAsync(ScriptedServer.Url(server, query: "receipts=wait&rto=20"));
 
         Assert.True(outcome.Delivered);
         var target = Assert.Single(outcome.Targets);
@@ -569,6 +570,38 @@ public sealed class ScriptedDeliveryTests
         Assert.Equal("s1", send.Tags.Single(t => t.Key == "messaging.message.id").Value);
         var acknowledge = url.Events.Single(e => e.Name == "acknowledge");
         Assert.Equal(1, acknowledge.Tags.Single(t => t.Key == "xmpp.acknowledged_count").Value);
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, string Text)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, formatter(state, exception)));
+    }
+
+    [Fact]
+    public async Task A_delivery_is_logged_as_information_and_an_incomplete_one_as_a_warning_both_redacted()
+    {
+        await using var good = ScriptedServer.Honest();
+        await using var cut = ScriptedServer.Start((_, _, _) => null);
+        var logger = new ListLogger();
+        var notifier = new XmppNotifier(logger);
+
+        await notifier.NotifyAsync([ScriptedServer.Url(good)], [Hello], CancellationToken.None);
+        var delivered = Assert.Single(logger.Entries);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, delivered.Level);
+        Assert.Contains("acknowledged for 1 target message(s)", delivered.Text, StringComparison.Ordinal);
+
+        logger.Entries.Clear();
+        await notifier.NotifyAsync([ScriptedServer.Url(cut)], [Hello], CancellationToken.None);
+        var incomplete = Assert.Single(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Contains("the server did not acknowledge the message", incomplete.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(":pw@", string.Concat(logger.Entries.Select(e => e.Text)), StringComparison.Ordinal);
     }
 
     [Theory]
