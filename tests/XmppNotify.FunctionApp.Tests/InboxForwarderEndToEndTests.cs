@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Xmpp.Client;
 using Xmpp.Notifications;
 using Xmpp.Notifications.Tests.Contracts;
 using Xmpp.Notifications.Tests.Notifier;
@@ -152,6 +153,33 @@ public sealed class InboxForwarderEndToEndTests(InboxForwarderFixture app)
             Assert.StartsWith(cut, body, StringComparison.Ordinal);
             Assert.False(char.IsHighSurrogate(cut[^1]), "a character was cut in half");
         }
+    }
+
+    [Fact]
+    public async Task An_item_whose_subject_alone_is_too_large_for_a_queue_message_goes_with_its_subject_cut()
+    {
+        await app.ResetAsync();
+        var start = await app.TickAsync();
+        Assert.True(start.Result.Status == HarnessStatus.Success, start.Result.Exception?.Message);
+        // Any sender can fill the subject; an item that never fits a queue message would fail every run after it.
+        var body = Marker("subject");
+        var subject = Marker("huge") + new string('s', 60_000);
+        var sender = await app.Xmpp.ReceiverAsync("bob");
+        await sender.SendMessageAsync(new OutgoingMessage(Jid.Parse($"alice@{app.Xmpp.Domain}"), body) { Subject = subject });
+        Assert.True((await sender.WaitForDeliveryAsync()).AllDelivered);
+        await sender.DisconnectAsync();
+
+        var run = await app.TickAsync();
+        Assert.True(run.Result.Status == HarnessStatus.Success, run.Result.Exception?.Message);
+        Assert.Equal([body], app.Webhook.Take().Select(p => p["body"]));
+        var message = Assert.Single(await app.DrainQueueAsync());
+        Assert.True(message.GetProperty("truncated").GetBoolean());
+        Assert.Equal("", message.GetProperty("body").GetString());
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(message.GetRawText()), 47 * 1024, 48 * 1024);
+        Assert.StartsWith(message.GetProperty("subject").GetString()!, subject, StringComparison.Ordinal);
+        var next = await app.TickAsync();
+        Assert.True(next.Result.Status == HarnessStatus.Success, next.Result.Exception?.Message);
+        Assert.Empty(await app.DrainQueueAsync());
     }
 
     private static string Marker(string text) => $"{text} {Guid.NewGuid():N}";

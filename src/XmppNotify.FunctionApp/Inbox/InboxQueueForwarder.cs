@@ -77,32 +77,48 @@ internal sealed class InboxQueueForwarder(QueueClient queue)
     public static byte[] Message(InboxItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var json = Json(item, item.Stanza, item.Body, item.Truncated);
+        var json = Json(item, item.Stanza, item.Body, item.Subject, item.Thread, item.Truncated);
         if (json.Length <= MaxMessageBytes)
             return json;
-        json = Json(item, null, item.Body, true);
-        if (json.Length <= MaxMessageBytes || item.Body is not { Length: > 0 } body)
-            return json;
-        // The longest prefix of the body that fits: a character costs 1 to 12 bytes of JSON (a character outside the
-        // BMP is written as two \u escapes), so search rather than estimate.
-        var (fits, tooLong) = (0, body.Length);
+        // Without the stanza, then as much of the body as fits. Any sender can also fill the subject or the thread (only
+        // the server's stanza limit bounds them): an item that never fits would fail every run and hold back every
+        // item after it, so those are cut too, after the body is gone.
+        string? Cut(string? text) => text is null ? null : "";
+        return LongestThatFits(item.Body, body => Json(item, null, body, item.Subject, item.Thread, true))
+            ?? LongestThatFits(item.Subject, subject => Json(item, null, Cut(item.Body), subject, item.Thread, true))
+            ?? LongestThatFits(item.Thread, thread => Json(item, null, Cut(item.Body), Cut(item.Subject), thread, true))
+            ?? Json(item, null, Cut(item.Body), Cut(item.Subject), Cut(item.Thread), true);
+    }
+
+    /// <summary>
+    /// The JSON with the longest prefix of <paramref name="text"/> that fits, or null when even none of it fits. A
+    /// character costs 1 to 12 bytes of JSON (one outside the BMP is written as two \u escapes), so search rather
+    /// than estimate.
+    /// </summary>
+    private static byte[]? LongestThatFits(string? text, Func<string?, byte[]> json)
+    {
+        var whole = json(text);
+        if (whole.Length <= MaxMessageBytes)
+            return whole;
+        if (text is not { Length: > 0 } || json("").Length > MaxMessageBytes)
+            return null;
+        var (fits, tooLong) = (0, text.Length);
         while (tooLong - fits > 1)
         {
             var middle = fits + ((tooLong - fits) / 2);
-            if (Json(item, null, Prefix(body, middle), true).Length <= MaxMessageBytes)
+            if (json(Prefix(text, middle)).Length <= MaxMessageBytes)
                 fits = middle;
             else
                 tooLong = middle;
         }
-        json = Json(item, null, Prefix(body, fits), true);
-        return json;
+        return json(Prefix(text, fits));
     }
 
     /// <summary>The first <paramref name="length"/> characters, one fewer rather than half a surrogate pair (not valid JSON text).</summary>
     private static string Prefix(string text, int length) =>
         length > 0 && char.IsHighSurrogate(text[length - 1]) ? text[..(length - 1)] : text[..length];
 
-    private static byte[] Json(InboxItem item, string? stanza, string? body, bool truncated)
+    private static byte[] Json(InboxItem item, string? stanza, string? body, string? subject, string? thread, bool truncated)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -115,8 +131,8 @@ internal sealed class InboxQueueForwarder(QueueClient queue)
             w.WriteString("to", item.To);
             w.WriteString("type", item.Type);
             w.WriteString("body", body);
-            w.WriteString("subject", item.Subject);
-            w.WriteString("thread", item.Thread);
+            w.WriteString("subject", subject);
+            w.WriteString("thread", thread);
             w.WriteString("timestamp", item.Timestamp?.ToString("O", CultureInfo.InvariantCulture));
             w.WriteString("stanza", stanza);
             w.WriteBoolean("truncated", truncated);
