@@ -99,14 +99,13 @@ public sealed class XmppOptions : IOptionsFormatter
                 : throw new InvalidOperationException($"host.json extensions.xmpp.receipts '{text}' is not no, wait or require.");
         }
 
-        RecipientPolicy? recipients = Recipients switch
+        RecipientPolicy? recipients = null;
+        if (Recipients is { Length: > 0 } policy)
         {
-            null or "" => null,
-            var r when r.Equals("any", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Any,
-            var r when r.Equals("url", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Url,
-            var r when r.Equals("domain", StringComparison.OrdinalIgnoreCase) => RecipientPolicy.Domain,
-            var r => throw new InvalidOperationException($"host.json extensions.xmpp.recipients '{r}' is not any, url or domain."),
-        };
+            recipients = RecipientPolicies.TryParse(policy, out var parsed)
+                ? parsed
+                : throw new InvalidOperationException($"host.json extensions.xmpp.recipients '{policy}' is not any, url or domain.");
+        }
         return new XmppNotifierOptions
         {
             Recipients = recipients,

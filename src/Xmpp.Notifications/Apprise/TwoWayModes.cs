@@ -51,6 +51,24 @@ public enum RecipientPolicy
     Domain,
 }
 
+public static class RecipientPolicies
+{
+    /// <summary>Reads <c>any</c>, <c>url</c> or <c>domain</c> (any case), as <c>recipients=</c> in a URL.</summary>
+    public static bool TryParse(string? text, out RecipientPolicy policy)
+    {
+        foreach (var (name, value) in AppriseXmppUrl.RecipientChoices)
+        {
+            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase))
+            {
+                policy = value;
+                return true;
+            }
+        }
+        policy = RecipientPolicy.Any;
+        return false;
+    }
+}
+
 /// <summary><c>offline=</c>: what to do with a person target whose presence shows it is not available.</summary>
 public enum OfflinePolicy
 {
