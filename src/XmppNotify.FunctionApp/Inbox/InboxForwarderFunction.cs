@@ -33,7 +33,7 @@ public static partial class InboxForwarderFunction
         var logger = context.GetLogger(nameof(InboxForwarderFunction));
         InboxWebhookForwarder? webhook = null;
         string? webhookHost = null;
-        if (Environment.GetEnvironmentVariable("XmppInboxWebhookUrl") is { Length: > 0 } webhookSetting && !string.IsNullOrWhiteSpace(webhookSetting))
+        if (Environment.GetEnvironmentVariable("XmppInboxWebhookUrl") is { } webhookSetting && !string.IsNullOrWhiteSpace(webhookSetting))
         {
             if (!Uri.TryCreate(webhookSetting.Trim(), UriKind.Absolute, out var webhookUri))
                 throw new InvalidOperationException("The app setting XmppInboxWebhookUrl is not an absolute URL.");
