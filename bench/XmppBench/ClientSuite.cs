@@ -29,19 +29,6 @@ internal static class ClientSuite
             });
             latency.Row(server.Label, "bare login + close", login.Samples.Count, login.Samples.Median, login.Samples.Percentile(90), login.Samples.Percentile(99), login.Samples.Min, login.Samples.Max, $"{login.Ok}/{login.Total}");
 
-            if (QuickAckTransport.IsAvailable)
-            {
-                var quick = await MeasureAsync(settings, async () =>
-                {
-                    var options = server.Options("alice");
-                    await using var client = new XmppClient(options, new QuickAckTransport(options));
-                    await client.LoginAsync(cancellationToken);
-                    await client.DisconnectAsync(cancellationToken);
-                    return true;
-                });
-                latency.Row(server.Label, "bare login + close, client TCP_QUICKACK (experiment)", quick.Samples.Count, quick.Samples.Median, quick.Samples.Percentile(90), quick.Samples.Percentile(99), quick.Samples.Min, quick.Samples.Max, $"{quick.Ok}/{quick.Total}");
-            }
-
             var bob = server.Jid("bob");
             var loginPart = new Samples();
             var ackPart = new Samples();

@@ -44,7 +44,7 @@ public sealed class TcpTransport : IXmppTransport
             if (socket is null)
                 continue;
             _socket = socket;
-            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            Stream stream = new EagerAckNetworkStream(socket);
             _options.ProtocolLogger?.LogConnect(candidate.Host, candidate.Port, _options.Security);
             if (candidate.DirectTls)
             {
