@@ -91,7 +91,8 @@ internal static class CliSuite
                     table.Row(server.Label, senders[s].Name, senders[s].Variant, wall.Count, failed, wall.Median, wall.Percentile(90), wall.Min, wall.Max, rss.Median, rss.Max);
                 }
                 for (var s = 0; s + 1 < senders.Length; s += 2)
-                    ratios.Row(server.Label, senders[s].Variant, results[s].Wall.Median / results[s + 1].Wall.Median, "<= 0.6", results[s].Rss.Median / results[s + 1].Rss.Median);
+                    ratios.Row(server.Label, senders[s].Variant, (results[s].Wall.Median / results[s + 1].Wall.Median).ToString("0.00", CultureInfo.InvariantCulture), "<= 0.5",
+                        (results[s].Rss.Median / results[s + 1].Rss.Median).ToString("0.00", CultureInfo.InvariantCulture));
             }
             finally
             {
