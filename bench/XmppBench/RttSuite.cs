@@ -49,10 +49,9 @@ internal static class RttSuite
                     {
                         var port = directTls ? server.Server.DirectTlsPort : server.Server.C2sPort;
                         var senders = new List<Sender> { XmppNotify(notify, server, port, directTls, prefix), GoSendxmpp(sendxmpp, server, port, directTls, prefix, work.FullName) };
-                        // Where FAST is offered: a cold process that keeps its token and the learnt features in a
-                        // --token-cache file (filled by the warm-up round), as a cron job or script would.
-                        if (server.Fast)
-                            senders.Add(XmppNotify(notify, server, port, directTls, prefix, Path.Combine(work.FullName, directTls ? "tokens-tls" : "tokens")));
+                        // A cold process that keeps the learnt features (and, where FAST is offered, its token) in a
+                        // --token-cache file filled by the warm-up round, as a cron job or script would.
+                        senders.Add(XmppNotify(notify, server, port, directTls, prefix, Path.Combine(work.FullName, directTls ? "tokens-tls" : "tokens")));
                         var results = senders.Select(_ => (Wall: new Samples(), Trips: new Samples(), Failed: 0)).ToArray();
                         var expected = await receiver.WaitForCountAsync(int.MaxValue, TimeSpan.FromMilliseconds(200), cancellationToken);
                         for (var round = -1; round < settings.RttRuns; round++)
@@ -239,7 +238,7 @@ internal static class RttSuite
     }
 
     private static Sender XmppNotify(string executable, RttServer server, int port, bool directTls, string prefix, string? tokenCache = null) =>
-        new(tokenCache is null ? "xmpp-notify" : "xmpp-notify --token-cache (FAST)", executable,
+        new(tokenCache is null ? "xmpp-notify" : server.Fast ? "xmpp-notify --token-cache (FAST)" : "xmpp-notify --token-cache (learnt features)", executable,
             tokenCache is null ? ["-b", prefix + "from xmpp-notify"] : ["-b", prefix + "from xmpp-notify", "--token-cache", tokenCache], new Dictionary<string, string>
         {
             ["XMPP_URLS"] = $"xmpps://alice:{Uri.EscapeDataString(server.Password("alice"))}@{server.Server.Domain}:{port}/bob?xmpp={ServerAddress}" + (directTls ? "&mode=tls" : ""),
