@@ -79,6 +79,15 @@ public sealed class HostileXmppServer : IAsyncDisposable
             {
                 var ct = _stop.Token;
                 await session.ExpectAsync("<stream:stream", ct).ConfigureAwait(false);
+                if (_login.Sasl2)
+                {
+                    if (!await LogInWithSasl2Async(session, ct).ConfigureAwait(false))
+                        return;
+                    session.LoggedIn = true;
+                    session.StartDraining();
+                    await _afterLogin(session, ct).ConfigureAwait(false);
+                    return;
+                }
                 await session.SendAsync(Header(1)
                     + "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>", ct).ConfigureAwait(false);
                 await session.ExpectAsync("</auth>", ct).ConfigureAwait(false);
@@ -118,6 +127,27 @@ public sealed class HostileXmppServer : IAsyncDisposable
                 // The client hung up or the server stops: both end this session.
             }
         }
+    }
+
+    /// <summary>
+    /// SASL2 (XEP-0388) with Bind 2 and FAST (XEP-0484) offered; PLAIN succeeds, a FAST token is refused when the login
+    /// says so (the stream then ends). Returns whether the session is authenticated and bound.
+    /// </summary>
+    private async Task<bool> LogInWithSasl2Async(HostileSession session, CancellationToken ct)
+    {
+        await session.SendAsync(Header(1)
+            + "<stream:features><authentication xmlns='urn:xmpp:sasl:2'><mechanism>PLAIN</mechanism><inline><bind xmlns='urn:xmpp:bind:0'/>"
+            + "<fast xmlns='urn:xmpp:fast:0'><mechanism>HT-SHA-256-NONE</mechanism></fast></inline></authentication>"
+            + "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>", ct).ConfigureAwait(false);
+        var authenticate = await session.ExpectAsync("</authenticate>", ct).ConfigureAwait(false);
+        if (_login.RefuseFastTokens && authenticate.Contains("<authenticate xmlns='urn:xmpp:sasl:2' mechanism='HT-", StringComparison.Ordinal))
+        {
+            await session.SendAsync("<failure xmlns='urn:xmpp:sasl:2'><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/></failure></stream:stream>", ct).ConfigureAwait(false);
+            return false;
+        }
+        await session.SendAsync("<success xmlns='urn:xmpp:sasl:2'><bound xmlns='urn:xmpp:bind:0'/>"
+            + $"<authorization-identifier>alice@{Domain}/hostile</authorization-identifier></success>", ct).ConfigureAwait(false);
+        return true;
     }
 
     public async ValueTask DisposeAsync()
@@ -282,4 +312,10 @@ public sealed record HostileLogin
     public int CutDuringSaslCount { get; init; }
 
     internal bool CutDuringSasl(int number) => number <= CutDuringSaslCount;
+
+    /// <summary>Offers SASL2 with Bind 2 and FAST instead of the SASL-only login (the other settings then do not apply).</summary>
+    public bool Sasl2 { get; init; }
+
+    /// <summary>With <see cref="Sasl2"/>: answers every FAST token with <c>not-authorized</c> and ends the stream.</summary>
+    public bool RefuseFastTokens { get; init; }
 }

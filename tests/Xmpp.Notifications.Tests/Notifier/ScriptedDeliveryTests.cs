@@ -67,6 +67,30 @@ public sealed class ScriptedDeliveryTests
     }
 
     [Fact]
+    public async Task A_refused_fast_token_is_forgotten_and_one_more_login_at_once_delivers_without_spending_a_retry()
+    {
+        var seen = "";
+        await using var server = ScriptedServer.Start((_, _, text) =>
+        {
+            seen += text;
+            return "";
+        }, new HostileLogin { Sasl2 = true, RefuseFastTokens = true });
+        var account = Jid.Parse("alice@127.0.0.1");
+        var tokens = new InMemoryFastTokenStore();
+        tokens.Save(account, new FastToken("HT-SHA-256-NONE", "secret-token:revoked", DateTimeOffset.UtcNow.AddDays(1)));
+        var options = new XmppNotifierOptions { ConfigureClient = client => client.FastTokens = tokens };
+
+        // wait=20 outlasts the test's bound: the second login must come at once, not as a retry after the wait.
+        var outcome = await NotifyAsync(ScriptedServer.Url(server, query: "retry=1&wait=20"), [new(null, "after a revoked token") { Id = "f1" }], options);
+
+        Assert.True(outcome.Delivered);
+        Assert.Null(outcome.Error);
+        Assert.Equal(2, server.Connections);
+        Assert.Null(tokens.Find(account));
+        Assert.Equal(["f1"], ScriptedServer.MessageIds(seen));
+    }
+
+    [Fact]
     public async Task A_connection_that_recovers_on_the_retry_delivers()
     {
         await using var server = ScriptedServer.Start((_, _, _) => "", new HostileLogin { CutDuringSaslCount = 1 });
