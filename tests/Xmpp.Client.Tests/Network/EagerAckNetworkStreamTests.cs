@@ -21,17 +21,24 @@ public sealed class EagerAckNetworkStreamTests
         return BitConverter.ToInt32(value);
     }
 
-    [Fact]
-    public async Task Every_read_turns_delayed_acks_off_again()
+    /// <summary>A client socket and the server side of its loopback connection.</summary>
+    private static async Task<(Socket Client, Socket Server)> ConnectedPairAsync()
     {
-        if (!OperatingSystem.IsLinux())
-            return;
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(1);
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(listener.LocalEndPoint!);
-        using var server = await listener.AcceptAsync();
+        return (client, await listener.AcceptAsync());
+    }
+
+    [Fact]
+    public async Task Every_read_turns_delayed_acks_off_again()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        var (client, accepted) = await ConnectedPairAsync();
+        using var server = accepted;
         await using var stream = new EagerAckNetworkStream(client);
         var buffer = new byte[16];
 
@@ -56,12 +63,8 @@ public sealed class EagerAckNetworkStreamTests
         // The control for the test above: without the eager stream the state it checks does not change by itself.
         if (!OperatingSystem.IsLinux())
             return;
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        using var server = await listener.AcceptAsync();
+        var (client, accepted) = await ConnectedPairAsync();
+        using var server = accepted;
         await using var stream = new NetworkStream(client, ownsSocket: true);
         client.SetRawSocketOption(IpProtocolTcp, TcpQuickAck, BitConverter.GetBytes(0));
 

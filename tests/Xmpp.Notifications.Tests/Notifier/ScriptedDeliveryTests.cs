@@ -91,6 +91,37 @@ public sealed class ScriptedDeliveryTests
     }
 
     [Fact]
+    public async Task Only_one_login_after_a_refused_token_is_free_and_a_second_refusal_ends_the_delivery()
+    {
+        // A store that cannot forget (say, one another process fills again): every login offers the refused token.
+        await using var server = ScriptedServer.Start((_, _, _) => "", new HostileLogin { Sasl2 = true, RefuseFastTokens = true });
+        var tokens = new UnforgettingTokenStore(new FastToken("HT-SHA-256-NONE", "secret-token:revoked", DateTimeOffset.UtcNow.AddDays(1)));
+        var options = new XmppNotifierOptions { ConfigureClient = client => client.FastTokens = tokens };
+
+        var outcome = await NotifyAsync(ScriptedServer.Url(server, query: "retry=0"), options: options);
+
+        Assert.False(outcome.Delivered);
+        Assert.Equal(2, server.Connections);
+        Assert.Contains("FAST token", outcome.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-token", outcome.Error, StringComparison.Ordinal);
+    }
+
+    private sealed class UnforgettingTokenStore(FastToken token) : IFastTokenStore
+    {
+        public string ClientId => "unforgetting";
+
+        public FastToken? Find(Jid account) => token;
+
+        public void Save(Jid account, FastToken token)
+        {
+        }
+
+        public void Remove(Jid account)
+        {
+        }
+    }
+
+    [Fact]
     public async Task A_connection_that_recovers_on_the_retry_delivers()
     {
         await using var server = ScriptedServer.Start((_, _, _) => "", new HostileLogin { CutDuringSaslCount = 1 });
