@@ -4,12 +4,12 @@ namespace Xmpp.Client.Transport;
 
 /// <summary>
 /// A <see cref="NetworkStream"/> that asks Linux to acknowledge what it reads at once (<c>TCP_QUICKACK</c>) instead of
-/// delaying the ACK by up to 40 ms, as Linux does once a connection looks interactive.
+/// delaying the ACK (by 40 ms or more), as Linux does once a connection looks interactive.
 /// </summary>
 /// <remarks>
 /// A server that leaves Nagle's algorithm on (stock Prosody) holds its next small write until the previous one is
 /// acknowledged. After the TLS handshake it writes two session tickets, so the second ticket and the stream features
-/// behind it wait for the client's ACK of the first: with delayed ACKs that is ~40 ms on every login, on loopback as
+/// behind it wait for the client's ACK of the first: with delayed ACKs that adds ~40 ms to every login, on loopback as
 /// over a wide-area link. The option is not sticky (sending data turns delayed ACKs back on), so it is asked for before
 /// every read from the socket; it costs one system call per read. Elsewhere than Linux this is a plain stream.
 /// </remarks>
