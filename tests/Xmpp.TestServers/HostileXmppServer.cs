@@ -79,45 +79,11 @@ public sealed class HostileXmppServer : IAsyncDisposable
             {
                 var ct = _stop.Token;
                 await session.ExpectAsync("<stream:stream", ct).ConfigureAwait(false);
-                if (_login.Sasl2)
-                {
-                    if (!await LogInWithSasl2Async(session, ct).ConfigureAwait(false))
-                        return;
-                    session.LoggedIn = true;
-                    session.StartDraining();
-                    await _afterLogin(session, ct).ConfigureAwait(false);
+                var loggedIn = _login.Sasl2
+                    ? await LogInWithSasl2Async(session, ct).ConfigureAwait(false)
+                    : await LogInWithSaslAsync(session, ct).ConfigureAwait(false);
+                if (!loggedIn)
                     return;
-                }
-                await session.SendAsync(Header(1)
-                    + "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>", ct).ConfigureAwait(false);
-                await session.ExpectAsync("</auth>", ct).ConfigureAwait(false);
-                if (_login.CutDuringSasl(number))
-                    return;
-                if (_login.RejectPassword)
-                {
-                    await session.SendAsync("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure></stream:stream>", ct).ConfigureAwait(false);
-                    return;
-                }
-                await session.SendAsync("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>", ct).ConfigureAwait(false);
-                await session.ExpectAsync("<stream:stream", ct).ConfigureAwait(false);
-                string bind;
-                if (_login.Pipelined)
-                {
-                    // The restarted stream's features are held back until the bind request came: only a client that
-                    // pipelines its login sends it before seeing them.
-                    bind = await session.ExpectAsync("</iq>", ct).ConfigureAwait(false);
-                    await session.SendAsync(Header(2) + "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>", ct).ConfigureAwait(false);
-                }
-                else
-                {
-                    await session.SendAsync(Header(2)
-                        + "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>", ct).ConfigureAwait(false);
-                    bind = await session.ExpectAsync("<enable xmlns='urn:xmpp:sm:3'/>", ct).ConfigureAwait(false);
-                }
-                var idStart = bind.IndexOf("id='", StringComparison.Ordinal) + 4;
-                var id = bind[idStart..bind.IndexOf('\'', idStart)];
-                await session.SendAsync($"<iq type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@{Domain}/hostile</jid></bind></iq>"
-                    + (_login.Pipelined ? "" : "<enabled xmlns='urn:xmpp:sm:3'/>"), ct).ConfigureAwait(false);
                 session.LoggedIn = true;
                 session.StartDraining();
                 await _afterLogin(session, ct).ConfigureAwait(false);
@@ -127,6 +93,45 @@ public sealed class HostileXmppServer : IAsyncDisposable
                 // The client hung up or the server stops: both end this session.
             }
         }
+    }
+
+    /// <summary>
+    /// SASL PLAIN, the stream restart and resource binding (pipelined or with XEP-0198 enable, as the login says). Returns
+    /// whether the session is authenticated and bound.
+    /// </summary>
+    private async Task<bool> LogInWithSaslAsync(HostileSession session, CancellationToken ct)
+    {
+        await session.SendAsync(Header(1)
+            + "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>", ct).ConfigureAwait(false);
+        await session.ExpectAsync("</auth>", ct).ConfigureAwait(false);
+        if (_login.CutDuringSasl(session.Number))
+            return false;
+        if (_login.RejectPassword)
+        {
+            await session.SendAsync("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure></stream:stream>", ct).ConfigureAwait(false);
+            return false;
+        }
+        await session.SendAsync("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>", ct).ConfigureAwait(false);
+        await session.ExpectAsync("<stream:stream", ct).ConfigureAwait(false);
+        string bind;
+        if (_login.Pipelined)
+        {
+            // The restarted stream's features are held back until the bind request came: only a client that
+            // pipelines its login sends it before seeing them.
+            bind = await session.ExpectAsync("</iq>", ct).ConfigureAwait(false);
+            await session.SendAsync(Header(2) + "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>", ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await session.SendAsync(Header(2)
+                + "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>", ct).ConfigureAwait(false);
+            bind = await session.ExpectAsync("<enable xmlns='urn:xmpp:sm:3'/>", ct).ConfigureAwait(false);
+        }
+        var idStart = bind.IndexOf("id='", StringComparison.Ordinal) + 4;
+        var id = bind[idStart..bind.IndexOf('\'', idStart)];
+        await session.SendAsync($"<iq type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@{Domain}/hostile</jid></bind></iq>"
+            + (_login.Pipelined ? "" : "<enabled xmlns='urn:xmpp:sm:3'/>"), ct).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>

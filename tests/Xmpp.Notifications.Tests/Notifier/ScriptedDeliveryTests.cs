@@ -79,8 +79,8 @@ public sealed class ScriptedDeliveryTests
         }, new HostileLogin { Sasl2 = true, RefuseFastTokens = true });
         var account = Jid.Parse("alice@127.0.0.1");
         var tokens = new InMemoryFastTokenStore();
-        tokens.Save(account, new FastToken("HT-SHA-256-NONE", "secret-token:revoked", DateTimeOffset.UtcNow.AddDays(1)));
-        var options = new XmppNotifierOptions { ConfigureClient = client => client.FastTokens = tokens };
+        tokens.Save(account, RevokedToken());
+        var options = WithTokens(tokens);
 
         // wait=20 outlasts the test's bound: the second login must come at once, not as a retry after the wait.
         var outcome = await NotifyAsync(ScriptedServer.Url(server, query: "retry=1&wait=20"), [new(null, "after a revoked token") { Id = "f1" }], options);
@@ -97,8 +97,8 @@ public sealed class ScriptedDeliveryTests
     {
         // A store that cannot forget (say, one another process fills again): every login offers the refused token.
         await using var server = ScriptedServer.Start((_, _, _) => "", new HostileLogin { Sasl2 = true, RefuseFastTokens = true });
-        var tokens = new UnforgettingTokenStore(new FastToken("HT-SHA-256-NONE", "secret-token:revoked", DateTimeOffset.UtcNow.AddDays(1)));
-        var options = new XmppNotifierOptions { ConfigureClient = client => client.FastTokens = tokens };
+        var tokens = new UnforgettingTokenStore(RevokedToken());
+        var options = WithTokens(tokens);
 
         var outcome = await NotifyAsync(ScriptedServer.Url(server, query: "retry=0"), options: options);
 
@@ -107,6 +107,11 @@ public sealed class ScriptedDeliveryTests
         Assert.Contains("FAST token", outcome.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-token", outcome.Error, StringComparison.Ordinal);
     }
+
+    /// <summary>A token the scripted server refuses (<see cref="HostileLogin.RefuseFastTokens"/>), valid for a day.</summary>
+    private static FastToken RevokedToken() => new("HT-SHA-256-NONE", "secret-token:revoked", DateTimeOffset.UtcNow.AddDays(1));
+
+    private static XmppNotifierOptions WithTokens(IFastTokenStore tokens) => new() { ConfigureClient = client => client.FastTokens = tokens };
 
     private sealed class UnforgettingTokenStore(FastToken token) : IFastTokenStore
     {
